@@ -1,0 +1,3 @@
+from cloudlet.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,115 @@
+"""`cloudlet up | status | services | reset`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+
+from cloudlet.config import DEFAULT_PORT, DEFAULT_REGION, Config
+
+
+def _up_parser(sub: argparse._SubParsersAction) -> None:
+    up = sub.add_parser("up", help="serve every implemented AWS service on one port")
+    up.add_argument("--host", default=os.environ.get("CLOUDLET_HOST", "127.0.0.1"))
+    up.add_argument("--port", type=int, default=int(os.environ.get("CLOUDLET_PORT", DEFAULT_PORT)))
+    up.add_argument("--data-dir", default=os.environ.get("CLOUDLET_DATA_DIR", ".cloudlet"))
+    up.add_argument("--ephemeral", action="store_true", help="state in a temporary directory, removed on exit")
+    up.add_argument("--region", default=os.environ.get("AWS_DEFAULT_REGION", DEFAULT_REGION))
+    up.add_argument("--auth", choices=("on", "off"), default=os.environ.get("CLOUDLET_AUTH", "on"),
+                    help="verify SigV4 signatures (off accepts any signature)")
+    up.add_argument("--credentials", metavar="FILE", help="more access keys and accounts (see docs/credentials.md)")
+    up.add_argument("--fsync", choices=("normal", "full"), default="normal",
+                    help="normal survives a killed process; full also survives power loss")
+    up.add_argument("--workers", type=int, default=1, help="edge worker processes sharing the data directory")
+    up.add_argument("--cors-origins", default="*", help="comma-separated origins allowed to call the AWS API")
+    up.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+
+
+def _endpoint_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL", f"http://localhost:{DEFAULT_PORT}"))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cloudlet", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    _up_parser(sub)
+    for name, text in (("status", "health of a running cloudlet"), ("reset", "wipe all state of a running cloudlet")):
+        _endpoint_args(sub.add_parser(name, help=text))
+    services = sub.add_parser("services", help="which operations of each service are implemented")
+    services.add_argument("--markdown", action="store_true", help="print docs/coverage.md")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "up":
+        return up(args)
+    if args.command == "services":
+        return services(args.markdown)
+    path, method = {"status": ("health", "GET"), "reset": ("reset", "POST")}[args.command]
+    return _call(args.endpoint_url, path, method)
+
+
+def up(args: argparse.Namespace) -> int:
+    from cloudlet.server import serve
+
+    data_dir = tempfile.mkdtemp(prefix="cloudlet-") if args.ephemeral else os.path.abspath(args.data_dir)
+    config = Config(
+        host=args.host, port=args.port, data_dir=data_dir, region=args.region, auth=args.auth == "on",
+        credentials_file=args.credentials, fsync=args.fsync, workers=max(1, args.workers),
+        cors_origins=tuple(o.strip() for o in args.cors_origins.split(",") if o.strip()),
+        log_level=args.log_level,
+    )
+    try:
+        return serve(config)
+    finally:
+        if args.ephemeral:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _call(endpoint: str, path: str, method: str) -> int:
+    url = f"{endpoint.rstrip('/')}/_cloudlet/{path}"
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method=method, data=b"" if method == "POST" else None),
+                                    timeout=10) as reply:
+            print(json.dumps(json.load(reply), indent=2))
+    except (urllib.error.URLError, OSError) as exc:
+        print(f"cloudlet is not answering at {endpoint}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def services(markdown: bool) -> int:
+    from cloudlet.services.registry import coverage
+
+    table = coverage()
+    if markdown:
+        print(coverage_markdown(table))
+        return 0
+    for service, (implemented, operations) in table.items():
+        print(f"{service}: {len(implemented)}/{len(operations)}")
+        for op in implemented:
+            print(f"  {op}")
+    return 0
+
+
+def coverage_markdown(table: dict[str, tuple[list[str], list[str]]]) -> str:
+    lines = [
+        "# Implemented operations",
+        "",
+        "Generated from the code by `cloudlet services --markdown`; do not edit by hand.",
+        "Every operation not listed answers an AWS-shaped `NotImplemented` error naming it.",
+        "",
+    ]
+    for service, (implemented, operations) in table.items():
+        lines.append(f"## {service} ({len(implemented)} of {len(operations)})")
+        lines.append("")
+        lines.extend(f"- {op}" for op in implemented)
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,113 @@
+"""The ASGI application: one port, everything cloudlet serves.
+
+Order: cloudlet's own endpoints, CORS preflights for the AWS API, invoke traffic owned by a
+service (API Gateway stages, S3 websites, CloudFront, Function URLs, the Lambda Runtime API),
+then AWS API calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Protocol
+
+from cloudlet.config import Config
+from cloudlet.core.clock import Clock
+from cloudlet.core.credentials import CredentialRegistry
+from cloudlet.core.outbox import Dispatcher
+from cloudlet.core.store import Store
+from cloudlet.edge.asgi import Receive, Scope, Send, request_from_scope, send_response
+from cloudlet.edge.aws_api import AwsApi
+from cloudlet.edge.cors import Cors
+from cloudlet.edge.internal import PREFIX, Internal
+from cloudlet.edge.types import Request, Response
+from cloudlet.services.environment import Environment
+from cloudlet.services.registry import Registry
+
+log = logging.getLogger("cloudlet")
+
+
+class InvokeRoute(Protocol):
+    """Traffic a service answers itself, not through the AWS API protocol layer."""
+
+    def matches(self, request: Request) -> bool: ...
+
+    async def handle(self, request: Request) -> Response: ...
+
+
+def build_environment(config: Config) -> Environment:
+    store = Store(config.data_dir, fsync=config.fsync)
+    clock = Clock(store)
+    if config.credentials_file:
+        credentials = CredentialRegistry.from_file(config.credentials_file)
+    else:
+        credentials = CredentialRegistry.from_env()
+    store.on_reset(credentials.forget_found)
+    registry = Registry()
+    env = Environment(config, store, clock, Dispatcher(store, clock), credentials, registry)
+    registry.bind(env)
+    return env
+
+
+class App:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.env = build_environment(config)
+        self.internal = Internal(self.env)
+        self.cors = Cors(config.cors_origins)
+        self.aws = AwsApi(self.env)
+        self.routes: list[InvokeRoute] = []
+        self._background: asyncio.Task | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            request = request_from_scope(scope, receive)
+            response = await self.handle(request)
+            await send_response(send, response, head=request.method == "HEAD")
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def handle(self, request: Request) -> Response:
+        if request.path.startswith(PREFIX):
+            return await self.internal.handle(request)
+        for route in self.routes:
+            if route.matches(request):
+                return await route.handle(request)
+        if self.cors.is_preflight(request):
+            return self.cors.preflight(request)
+        response = await self.aws.handle(request)
+        self.cors.decorate(request, response)
+        return response
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.startup()
+                except Exception as exc:
+                    log.exception("start-up failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def startup(self) -> None:
+        await self.env.dispatcher.start()
+        # Services start in the background so the port answers before every module is imported.
+        self._background = asyncio.create_task(self.env.registry.start_all())
+
+    async def shutdown(self) -> None:
+        if self._background is not None:
+            await self._background
+        await self.env.registry.stop_all()
+        await self.env.dispatcher.stop()
+        self.env.store.close()
+
+
+def create_app() -> App:
+    """Factory for worker processes: the Config travels in CLOUDLET_CONFIG."""
+    return App(Config.from_env())

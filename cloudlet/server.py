@@ -1,0 +1,74 @@
+"""Run the ASGI app under uvicorn: one process, or several sharing the port and data directory."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import uvicorn
+
+from cloudlet.config import Config
+
+BANNER = """\
+cloudlet {version} ready
+  endpoint     {endpoint}
+  region       {region}
+  credentials  aws_access_key_id=test aws_secret_access_key=test (account 000000000000){auth}
+  data dir     {data_dir}
+  try          AWS_ENDPOINT_URL={endpoint} aws sts get-caller-identity
+"""
+
+
+def _banner(config: Config) -> str:
+    from cloudlet import __version__
+
+    auth = "" if config.auth else "\n  auth         off: any signature is accepted"
+    return BANNER.format(version=__version__, endpoint=config.endpoint, region=config.region,
+                         auth=auth, data_dir=config.data_dir)
+
+
+class _Server(uvicorn.Server):
+    """Prints the banner once the socket is bound, not before."""
+
+    def __init__(self, config: uvicorn.Config, banner: str) -> None:
+        super().__init__(config)
+        self._banner = banner
+
+    async def startup(self, sockets=None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            sys.stdout.write(self._banner)
+            sys.stdout.flush()
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper()), stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def serve(config: Config) -> int:
+    os.makedirs(config.data_dir, exist_ok=True)
+    _configure_logging(config.log_level)
+    common = dict(
+        host=config.host, port=config.port, log_config=None, access_log=False, http="httptools",
+        lifespan="on", timeout_graceful_shutdown=5, server_header=False, date_header=True,
+    )
+    if config.workers > 1:
+        os.environ["CLOUDLET_CONFIG"] = config.to_env()
+        uv_config = uvicorn.Config("cloudlet.edge.app:create_app", factory=True, workers=config.workers, **common)
+        from uvicorn.supervisors import Multiprocess
+
+        sock = uv_config.bind_socket()
+        sys.stdout.write(_banner(config))
+        sys.stdout.flush()
+        Multiprocess(uv_config, target=uvicorn.Server(uv_config).run, sockets=[sock]).run()
+        return 0
+    from cloudlet.edge.app import App
+
+    uv_config = uvicorn.Config(App(config), **common)
+    server = _Server(uv_config, _banner(config))
+    server.run()
+    return 0 if server.started else 1

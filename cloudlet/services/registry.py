@@ -1,0 +1,86 @@
+"""The table of services cloudlet implements, built once and inspectable.
+
+Adding a service is one line here; everything else (which operations exist, which are
+implemented) is read from the botocore model and the provider class.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+from typing import TYPE_CHECKING
+
+from cloudlet.aws.model import load_service
+
+if TYPE_CHECKING:
+    from cloudlet.services.base import Provider
+    from cloudlet.services.environment import Environment
+
+# botocore service name -> "module:Class" of its provider, imported on first use so that
+# start-up pays only for what is called.
+PROVIDERS: dict[str, str] = {
+    "sts": "cloudlet.services.sts.provider:StsProvider",
+}
+
+
+@cache
+def provider_class(service: str) -> type[Provider]:
+    module, _, name = PROVIDERS[service].partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def coverage() -> dict[str, tuple[list[str], list[str]]]:
+    """service -> (implemented operations, all operations of its model)."""
+    result = {}
+    for service in sorted(PROVIDERS):
+        operations = sorted(load_service(service).operation_names)
+        result[service] = (provider_class(service).implemented(operations), operations)
+    return result
+
+
+class Registry:
+    """The live providers of one server process."""
+
+    def __init__(self) -> None:
+        self._providers: dict[str, Provider] = {}
+        self.env: Environment | None = None
+
+    def bind(self, env: Environment) -> None:
+        self.env = env
+
+    @staticmethod
+    def names() -> list[str]:
+        return sorted(PROVIDERS)
+
+    @staticmethod
+    def implements(service: str) -> bool:
+        return service in PROVIDERS
+
+    async def provider(self, service: str) -> Provider:
+        provider = self._providers.get(service)
+        if provider is None:
+            provider = self._create(service)
+            await provider.start()
+        return provider
+
+    def _create(self, service: str) -> Provider:
+        if self.env is None:
+            raise RuntimeError("registry not bound to an environment")
+        cls = provider_class(service)
+        if cls.migrations:
+            self.env.store.migrate(service, cls.migrations)
+        provider = self._providers[service] = cls(self.env)
+        return provider
+
+    async def start_all(self) -> None:
+        """Services with background work (timers, pollers) start with the server."""
+        for service in self.names():
+            if service not in self._providers:
+                await self._create(service).start()
+
+    async def stop_all(self) -> None:
+        for provider in self._providers.values():
+            await provider.stop()
+
+    def started(self) -> list[Provider]:
+        return list(self._providers.values())
