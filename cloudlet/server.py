@@ -64,7 +64,7 @@ def serve(config: Config) -> int:
         sock = uv_config.bind_socket()
         sys.stdout.write(_banner(config))
         sys.stdout.flush()
-        Multiprocess(uv_config, target=uvicorn.Server(uv_config).run, sockets=[sock]).run()
+        Multiprocess(uv_config, sockets=[sock]).run()
         return 0
     from cloudlet.edge.app import App
 

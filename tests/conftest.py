@@ -5,13 +5,10 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterator
 
-import boto3
 import pytest
-from botocore.config import Config as BotoConfig
 
+from cloudlet.testing.clients import make_client
 from cloudlet.testing.server import RunningServer, start_server
-
-REGION = "us-east-1"
 
 
 @pytest.fixture(scope="module")
@@ -26,14 +23,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
 @pytest.fixture(scope="module")
 def endpoint(server: RunningServer) -> str:
     return server.endpoint
-
-
-def make_client(endpoint: str, service: str, **kwargs) -> object:
-    kwargs.setdefault("region_name", REGION)
-    kwargs.setdefault("aws_access_key_id", "test")
-    kwargs.setdefault("aws_secret_access_key", "test")
-    kwargs.setdefault("config", BotoConfig(retries={"max_attempts": 1}))
-    return boto3.session.Session().client(service, endpoint_url=endpoint, **kwargs)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 Sources, each replacing the built-in default when given:
 
 - the default: the root pair `test` / `test` of account 000000000000;
-- a file (`--credentials-file`), either a JSON list::
+- a file (`cloudlet up --credentials FILE`), either a JSON list::
 
       [{"access_key": "AKIA...", "secret_key": "...", "account_id": "111111111111",
         "arn": "arn:aws:iam::111111111111:user/alice", "user_id": "AIDA..."}]

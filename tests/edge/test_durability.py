@@ -1,0 +1,51 @@
+"""State outlives the process: kill -9, restart, several workers on one data directory."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+
+import pytest
+
+from cloudlet.testing.clients import make_client
+from cloudlet.testing.server import start_server
+
+
+@pytest.fixture
+def data_dir() -> Iterator[str]:
+    path = tempfile.mkdtemp(prefix="cloudlet-durable-")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _session_client(endpoint: str, creds: dict) -> object:
+    return make_client(endpoint, "sts", aws_access_key_id=creds["AccessKeyId"],
+                       aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
+
+
+def test_acknowledged_state_survives_kill_9(data_dir):
+    first = start_server(data_dir)
+    try:
+        creds = make_client(first.endpoint, "sts").assume_role(
+            RoleArn="arn:aws:iam::123456789012:role/keeper", RoleSessionName="durable")["Credentials"]
+    finally:
+        first.stop(kill=True)
+    second = start_server(data_dir)
+    try:
+        identity = _session_client(second.endpoint, creds).get_caller_identity()
+        assert identity["Arn"] == "arn:aws:sts::123456789012:assumed-role/keeper/durable"
+    finally:
+        second.stop()
+
+
+def test_workers_share_one_data_directory(data_dir):
+    server = start_server(data_dir, "--workers", "2")
+    try:
+        creds = make_client(server.endpoint, "sts").get_session_token()["Credentials"]
+        # A fresh client per call opens a fresh connection, so calls spread over both workers.
+        for _ in range(12):
+            assert _session_client(server.endpoint, creds).get_caller_identity()["Account"] == "000000000000"
+        assert server.get("/_cloudlet/health")["status"] == "running"
+    finally:
+        server.stop()
