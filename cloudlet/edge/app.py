@@ -22,7 +22,7 @@ from cloudlet.edge.cors import Cors
 from cloudlet.edge.internal import PREFIX, Internal
 from cloudlet.edge.types import Request, Response
 from cloudlet.services.environment import Environment
-from cloudlet.services.registry import Registry
+from cloudlet.services.registry import Registry, invoke_routes
 
 log = logging.getLogger("cloudlet")
 
@@ -56,7 +56,7 @@ class App:
         self.internal = Internal(self.env)
         self.cors = Cors(config.cors_origins)
         self.aws = AwsApi(self.env)
-        self.routes: list[InvokeRoute] = []
+        self.routes: list[InvokeRoute] = invoke_routes(self.env)
         self._background: asyncio.Task | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

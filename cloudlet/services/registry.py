@@ -23,6 +23,21 @@ PROVIDERS: dict[str, str] = {
 }
 
 
+# Invoke traffic a service answers itself (API Gateway stages, S3 websites and browser POST
+# uploads, CloudFront, Function URLs, the Lambda Runtime API): name -> "module:factory", where
+# factory(env) returns an object with `matches(request) -> bool` and
+# `async handle(request) -> Response`. Checked in this order before AWS API detection.
+ROUTES: dict[str, str] = {}
+
+
+def invoke_routes(env: Environment) -> list:
+    routes = []
+    for target in ROUTES.values():
+        module, _, name = target.partition(":")
+        routes.append(getattr(importlib.import_module(module), name)(env))
+    return routes
+
+
 @cache
 def provider_class(service: str) -> type[Provider]:
     module, _, name = PROVIDERS[service].partition(":")
