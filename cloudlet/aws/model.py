@@ -55,8 +55,24 @@ def load_service(name: str) -> ServiceModel:
     for version in reversed(versions):
         path = os.path.join(root, version, "service-2.json")
         if os.path.exists(path) or os.path.exists(path + ".gz"):
-            return ServiceModel(name, _read_json(path))
+            return ServiceModel(name, _with_sdk_extras(_read_json(path), os.path.join(root, version)))
     raise UnknownServiceModel(name)
+
+
+def _with_sdk_extras(raw: dict[str, Any], directory: str) -> dict[str, Any]:
+    """Applies service-2.sdk-extras.json as botocore does (e.g. S3's Expires is a timestamp)."""
+    extras_path = os.path.join(directory, "service-2.sdk-extras.json")
+    if not os.path.exists(extras_path):
+        return raw
+    merge = _read_json(extras_path).get("merge", {})
+    for section, additions in merge.items():
+        target = raw.setdefault(section, {})
+        for key, value in additions.items():
+            if isinstance(value, dict) and isinstance(target.get(key), dict):
+                target[key] = {**target[key], **value}
+            else:
+                target[key] = value
+    return raw
 
 
 class UnknownServiceModel(LookupError):

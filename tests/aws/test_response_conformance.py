@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import io
-from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -171,11 +170,6 @@ def check_output(operation: OperationModel, protocol: str, output: dict[str, Any
     stream = stream_member(shape)
     if stream is not None:
         output = {**output, stream: events}
-    if operation.service.name == "s3" and "Expires" in output:
-        # botocore merges an sdk-extras patch making S3's Expires (a string in the model, an
-        # HTTP date on the wire) a timestamp; a provider writes it as the HTTP date it is.
-        output = {**output, "Expires": "Thu, 01 Dec 1994 16:00:00 GMT"}
-        want["Expires"] = datetime(1994, 12, 1, 16, tzinfo=UTC)
     serializer = create_serializer(operation.service, protocol)
     response = serializer.serialize_response(operation, output, "req-1")
     boto_operation = botocore_model(operation.service.name, protocol).operation_model(operation.name)
