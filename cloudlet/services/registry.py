@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 # botocore service name -> "module:Class" of its provider, imported on first use so that
 # start-up pays only for what is called.
 PROVIDERS: dict[str, str] = {
+    "dynamodb": "cloudlet.services.dynamodb.provider:DynamoDBProvider",
+    "dynamodbstreams": "cloudlet.services.dynamodbstreams.provider:DynamoDBStreamsProvider",
     "sts": "cloudlet.services.sts.provider:StsProvider",
 }
 

@@ -1,0 +1,1 @@
+"""DynamoDB's expression language: tokenizer -> parser (AST) -> evaluator / updater."""

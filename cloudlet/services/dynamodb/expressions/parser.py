@@ -1,0 +1,351 @@
+"""Recursive-descent parser: expression text -> AST, resolving #name and :value placeholders.
+
+Grammar (keywords are case-insensitive)::
+
+    condition   := disjunct (OR disjunct)*
+    disjunct    := conjunct (AND conjunct)*
+    conjunct    := NOT conjunct | '(' condition ')' | function | comparison
+    comparison  := operand ( comparator operand | BETWEEN operand AND operand
+                           | IN '(' operand (',' operand)* ')' )
+    operand     := path | :value | size '(' path ')'
+    path        := name ('.' name | '[' number ']')*          name := identifier | #name
+    update      := (SET set (',' set)* | REMOVE path (',' path)* | ADD path :value (',' ...)*
+                    | DELETE path :value (',' ...)*)+
+    set         := path '=' term (('+' | '-') term)?
+    term        := operand | if_not_exists '(' path ',' term ')' | list_append '(' term ',' term ')'
+    projection  := path (',' path)*
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from cloudlet.services.dynamodb.errors import ValidationException
+from cloudlet.services.dynamodb.expressions import ast
+from cloudlet.services.dynamodb.expressions.reserved import RESERVED_WORDS
+from cloudlet.services.dynamodb.expressions.tokens import Token, syntax_error, tokenize
+
+COMPARATORS = frozenset({"=", "<>", "<", "<=", ">", ">="})
+CONDITION_FUNCTIONS = {"attribute_exists": 1, "attribute_not_exists": 1, "attribute_type": 2,
+                       "begins_with": 2, "contains": 2}
+OPERAND_FUNCTIONS = {"size": 1}
+UPDATE_FUNCTIONS = {"if_not_exists": 2, "list_append": 2}
+ALL_FUNCTIONS = {**CONDITION_FUNCTIONS, **OPERAND_FUNCTIONS, **UPDATE_FUNCTIONS}
+_CLAUSES = ("SET", "REMOVE", "ADD", "DELETE")
+MAX_EXPRESSION = 4096
+
+
+class Placeholders:
+    """The request's ExpressionAttributeNames/Values, and which of them expressions used."""
+
+    def __init__(self, names: dict[str, str] | None, values: dict[str, Any] | None) -> None:
+        self.names = names or {}
+        self.values = values or {}
+        self.used_names: set[str] = set()
+        self.used_values: set[str] = set()
+
+    def name(self, ref: str, label: str) -> str:
+        if ref not in self.names:
+            raise ValidationException(f"Invalid {label}: An expression attribute name used in the document path"
+                                      f" is not defined; attribute name: {ref}")
+        self.used_names.add(ref)
+        return self.names[ref]
+
+    def value(self, ref: str, label: str) -> dict[str, Any]:
+        if ref not in self.values:
+            raise ValidationException(f"Invalid {label}: An expression attribute value used in expression"
+                                      f" is not defined; attribute value: {ref}")
+        self.used_values.add(ref)
+        return self.values[ref]
+
+    def check_unused(self) -> None:
+        unused = [ref for ref in self.names if ref not in self.used_names]
+        if unused:
+            raise ValidationException("Value provided in ExpressionAttributeNames unused in expressions:"
+                                      f" keys: {{{', '.join(unused)}}}")
+        unused = [ref for ref in self.values if ref not in self.used_values]
+        if unused:
+            raise ValidationException("Value provided in ExpressionAttributeValues unused in expressions:"
+                                      f" keys: {{{', '.join(unused)}}}")
+
+
+class Parser:
+    def __init__(self, source: str, label: str, placeholders: Placeholders) -> None:
+        if not source.strip():
+            raise ValidationException(f"Invalid {label}: The expression can not be empty;")
+        if len(source) > MAX_EXPRESSION:
+            raise ValidationException(f"Invalid {label}: Expression size has exceeded the maximum allowed size;"
+                                      f" expression size: {len(source)}")
+        self.source = source
+        self.label = label
+        self.placeholders = placeholders
+        self.tokens = tokenize(source, label)
+        self.position = 0
+
+    # -- token helpers --------------------------------------------------------------------------
+
+    @property
+    def token(self) -> Token:
+        return self.tokens[self.position]
+
+    def peek(self, offset: int = 1) -> Token:
+        return self.tokens[min(self.position + offset, len(self.tokens) - 1)]
+
+    def advance(self) -> Token:
+        token = self.token
+        self.position += 1
+        return token
+
+    def at_keyword(self, word: str) -> bool:
+        return self.token.kind == "name" and self.token.upper == word
+
+    def at_op(self, text: str) -> bool:
+        return self.token.kind == "op" and self.token.text == text
+
+    def expect_op(self, text: str) -> None:
+        if not self.at_op(text):
+            raise self.error()
+        self.advance()
+
+    def error(self) -> ValidationException:
+        return syntax_error(self.label, self.source, self.tokens, self.position)
+
+    def fail(self, message: str) -> ValidationException:
+        return ValidationException(f"Invalid {self.label}: {message}")
+
+    def finish(self) -> None:
+        if self.token.kind != "eof":
+            raise self.error()
+
+    # -- conditions ------------------------------------------------------------------------------
+
+    def condition(self) -> Any:
+        node = self.disjunct()
+        while self.at_keyword("OR"):
+            self.advance()
+            node = ast.Or(node, self.disjunct())
+        return node
+
+    def disjunct(self) -> Any:
+        node = self.conjunct()
+        while self.at_keyword("AND"):
+            self.advance()
+            node = ast.And(node, self.conjunct())
+        return node
+
+    def conjunct(self) -> Any:
+        if self.at_keyword("NOT"):
+            self.advance()
+            return ast.Not(self.conjunct())
+        if self.at_op("("):
+            self.advance()
+            node = self.condition()
+            self.expect_op(")")
+            return node
+        if self.token.kind == "name" and self.peek().text == "(" and self.token.text not in OPERAND_FUNCTIONS:
+            call = self.call()
+            if call.name not in CONDITION_FUNCTIONS:
+                raise self.fail(f"The function is not allowed to be used this way in an expression; function: {call.name}")
+            return call
+        return self.comparison()
+
+    def comparison(self) -> Any:
+        left = self.operand()
+        token = self.token
+        if token.kind == "op" and token.text in COMPARATORS:
+            self.advance()
+            return ast.Compare(token.text, left, self.operand())
+        if self.at_keyword("BETWEEN"):
+            self.advance()
+            low = self.operand()
+            if not self.at_keyword("AND"):
+                raise self.error()
+            self.advance()
+            return ast.Between(left, low, self.operand())
+        if self.at_keyword("IN"):
+            self.advance()
+            self.expect_op("(")
+            choices = [self.operand()]
+            while self.at_op(","):
+                self.advance()
+                choices.append(self.operand())
+            self.expect_op(")")
+            if len(choices) > 100:
+                raise self.fail("The IN operator is provided with too many operands; number of operands: "
+                                f"{len(choices)}")
+            return ast.In(left, tuple(choices))
+        raise self.error()
+
+    def operand(self) -> Any:
+        token = self.token
+        if token.kind == "value_ref":
+            self.advance()
+            return ast.Value(self.placeholders.value(token.text, self.label))
+        if token.kind == "name" and self.peek().text == "(":
+            call = self.call()
+            if call.name in CONDITION_FUNCTIONS:
+                raise self.fail(f"The function is not allowed to be used this way in an expression; function: {call.name}")
+            if call.name in UPDATE_FUNCTIONS:
+                raise self.fail(f"The function is not allowed in a condition expression; function: {call.name}")
+            return call
+        return self.path()
+
+    def call(self) -> ast.Call:
+        name_token = self.advance()
+        name = name_token.text
+        if name not in ALL_FUNCTIONS:
+            raise self.fail(f"Invalid function name; function: {name}")
+        self.expect_op("(")
+        args = [self.term() if name in UPDATE_FUNCTIONS else self.operand()]
+        while self.at_op(","):
+            self.advance()
+            args.append(self.term() if name in UPDATE_FUNCTIONS else self.operand())
+        self.expect_op(")")
+        if len(args) != ALL_FUNCTIONS[name]:
+            raise self.fail(f"Incorrect number of operands for operator or function; operator or function: {name},"
+                            f" number of operands: {len(args)}")
+        first = args[0]
+        if name in ("attribute_exists", "attribute_not_exists", "attribute_type", "if_not_exists", "size") and \
+                not isinstance(first, ast.Path):
+            raise self.fail(f"Operator or function requires a document path; operator or function: {name}")
+        if name == "attribute_type":
+            self._check_type_name(args[1])
+        if name == "begins_with":
+            for arg in args:
+                if isinstance(arg, ast.Value) and next(iter(arg.value)) not in ("S", "B"):
+                    raise self.fail("Incorrect operand type for operator or function; operator or function:"
+                                    f" begins_with, operand type: {next(iter(arg.value))}")
+        return ast.Call(name, tuple(args))
+
+    def _check_type_name(self, arg: Any) -> None:
+        types = ("S", "SS", "N", "NS", "B", "BS", "BOOL", "NULL", "L", "M")
+        if not isinstance(arg, ast.Value) or "S" not in arg.value:
+            raise self.fail("Incorrect operand type for operator or function; operator or function: attribute_type,"
+                            f" operand type: {next(iter(arg.value)) if isinstance(arg, ast.Value) else 'PATH'}")
+        if arg.value["S"] not in types:
+            raise self.fail(f"Invalid attribute type name found; type: {arg.value['S']}, valid types:"
+                            " { B,N,S,BOOL,NULL,SS,NS,BS,L,M }")
+
+    # -- paths -----------------------------------------------------------------------------------
+
+    def path(self) -> ast.Path:
+        elements: list[ast.PathElement] = [self.path_name()]
+        while True:
+            if self.at_op("."):
+                self.advance()
+                elements.append(self.path_name())
+            elif self.at_op("["):
+                self.advance()
+                if self.token.kind != "number":
+                    raise self.error()
+                elements.append(int(self.advance().text))
+                self.expect_op("]")
+            else:
+                return ast.Path(tuple(elements))
+
+    def path_name(self) -> str:
+        token = self.token
+        if token.kind == "name_ref":
+            self.advance()
+            return self.placeholders.name(token.text, self.label)
+        if token.kind != "name":
+            raise self.error()
+        if token.upper in RESERVED_WORDS:
+            raise self.fail(f"Attribute name is a reserved keyword; reserved keyword: {token.text}")
+        self.advance()
+        return token.text
+
+    # -- updates ---------------------------------------------------------------------------------
+
+    def update(self) -> ast.Update:
+        clauses: dict[str, list[Any]] = {}
+        while self.token.kind != "eof":
+            if not (self.token.kind == "name" and self.token.upper in _CLAUSES):
+                raise self.error()
+            clause = self.advance().upper
+            if clause in clauses:
+                raise self.fail(f'The "{clause}" section can only be used once in an update expression;')
+            entries = clauses[clause] = [self.update_action(clause)]
+            while self.at_op(","):
+                self.advance()
+                entries.append(self.update_action(clause))
+        return ast.Update(tuple(clauses.get("SET", ())), tuple(clauses.get("REMOVE", ())),
+                          tuple(clauses.get("ADD", ())), tuple(clauses.get("DELETE", ())))
+
+    def update_action(self, clause: str) -> Any:
+        path = self.path()
+        if clause == "REMOVE":
+            return path
+        if clause == "SET":
+            self.expect_op("=")
+            value = self.term()
+            if self.token.kind == "op" and self.token.text in "+-":
+                op = self.advance().text
+                value = ast.Arithmetic(op, value, self.term())
+            return path, value
+        if self.token.kind != "value_ref":
+            raise self.error()
+        value = ast.Value(self.placeholders.value(self.advance().text, self.label))
+        kind = next(iter(value.value))
+        allowed = ("N", "SS", "NS", "BS") if clause == "ADD" else ("SS", "NS", "BS")
+        if kind not in allowed:
+            raise self.fail(f"Incorrect operand type for operator or function; operator: {clause},"
+                            f" operand type: {TYPE_NAMES.get(kind, kind)}")
+        return path, value
+
+    def term(self) -> Any:
+        if self.token.kind == "name" and self.peek().text == "(":
+            call = self.call()
+            if call.name not in UPDATE_FUNCTIONS:
+                raise self.fail(f"The function is not allowed in an update expression; function: {call.name}")
+            return call
+        token = self.token
+        if token.kind == "value_ref":
+            self.advance()
+            return ast.Value(self.placeholders.value(token.text, self.label))
+        return self.path()
+
+    # -- projections -----------------------------------------------------------------------------
+
+    def projection(self) -> list[ast.Path]:
+        paths = [self.path()]
+        while self.at_op(","):
+            self.advance()
+            paths.append(self.path())
+        return paths
+
+
+TYPE_NAMES = {"S": "STRING", "N": "NUMBER", "B": "BINARY", "BOOL": "BOOLEAN", "NULL": "NULL", "M": "MAP",
+              "L": "LIST", "SS": "SET", "NS": "SET", "BS": "SET"}
+
+
+def parse_condition(source: str, placeholders: Placeholders, label: str = "ConditionExpression") -> Any:
+    parser = Parser(source, label, placeholders)
+    node = parser.condition()
+    parser.finish()
+    return node
+
+
+def parse_update(source: str, placeholders: Placeholders) -> ast.Update:
+    parser = Parser(source, "UpdateExpression", placeholders)
+    update = parser.update()
+    parser.finish()
+    check_overlaps(update.paths(), parser.fail)
+    return update
+
+
+def parse_projection(source: str, placeholders: Placeholders) -> list[ast.Path]:
+    parser = Parser(source, "ProjectionExpression", placeholders)
+    paths = parser.projection()
+    parser.finish()
+    check_overlaps(paths, parser.fail)
+    return paths
+
+
+def check_overlaps(paths: list[ast.Path], fail: Any) -> None:
+    ordered = sorted(paths, key=lambda path: [(isinstance(e, int), e) for e in path.elements])
+    for first, second in itertools.pairwise(ordered):
+        if second.elements[:len(first.elements)] == first.elements:
+            raise fail("Two document paths overlap with each other; must remove or rewrite one of these paths;"
+                       f" path one: {first}, path two: {second}")

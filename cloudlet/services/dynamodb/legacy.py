@@ -1,0 +1,130 @@
+"""The legacy parameters (Expected, AttributeUpdates, KeyConditions, QueryFilter, ScanFilter,
+AttributesToGet), translated into the same trees the expression parser builds."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cloudlet.services.dynamodb.attributes import check_value
+from cloudlet.services.dynamodb.errors import ValidationException
+from cloudlet.services.dynamodb.expressions import ast
+from cloudlet.services.dynamodb.expressions.evaluator import projection_tree
+from cloudlet.services.dynamodb.expressions.keycondition import KeyCondition
+
+if TYPE_CHECKING:
+    from cloudlet.services.dynamodb.requests import Expressions
+
+_COMPARATORS = {"EQ": "=", "NE": "<>", "LE": "<=", "LT": "<", "GE": ">=", "GT": ">"}
+_ARITY = {"NULL": 0, "NOT_NULL": 0, "BETWEEN": 2, "IN": None}
+
+
+def parse(params: dict[str, Any]) -> Expressions:
+    from cloudlet.services.dynamodb.requests import Expressions
+
+    result = Expressions()
+    operator = params.get("ConditionalOperator") or "AND"
+    if params.get("Expected"):
+        result.condition = _combine([_expected(name, spec) for name, spec in params["Expected"].items()], operator)
+    for name in ("QueryFilter", "ScanFilter"):
+        if params.get(name):
+            result.filter = _combine([_compare(attr, spec) for attr, spec in params[name].items()], operator)
+    if params.get("AttributesToGet"):
+        paths = [ast.Path((name,)) for name in params["AttributesToGet"]]
+        result.projection_paths, result.projection = paths, projection_tree(paths)
+    if params.get("AttributeUpdates"):
+        result.update = _updates(params["AttributeUpdates"])
+    if params.get("KeyConditions"):
+        result.key = _key_conditions(params["KeyConditions"])
+    return result
+
+
+def _combine(nodes: list[Any], operator: str) -> Any:
+    node = nodes[0]
+    for other in nodes[1:]:
+        node = ast.And(node, other) if operator == "AND" else ast.Or(node, other)
+    return node
+
+
+def _expected(name: str, spec: dict[str, Any]) -> Any:
+    if "ComparisonOperator" in spec:
+        return _compare(name, spec)
+    path = ast.Path((name,))
+    if spec.get("Exists", True) is False:
+        if "Value" in spec:
+            raise ValidationException("One or more parameter values were invalid: Value cannot be used when Exists is"
+                                      " false for Attribute: " + name)
+        return ast.Call("attribute_not_exists", (path,))
+    if "Value" not in spec:
+        raise ValidationException("One or more parameter values were invalid: Value must be provided when Exists is"
+                                  f" true for Attribute: {name}")
+    return ast.Compare("=", path, ast.Value(check_value(spec["Value"])))
+
+
+def _compare(name: str, spec: dict[str, Any]) -> Any:
+    operator = spec["ComparisonOperator"]
+    values = [ast.Value(check_value(value)) for value in spec.get("AttributeValueList") or []]
+    if "Value" in spec and not values:
+        values = [ast.Value(check_value(spec["Value"]))]
+    expected = _ARITY.get(operator, 1)
+    if expected is not None and len(values) != expected:
+        raise ValidationException(f"One or more parameter values were invalid: Invalid number of argument(s) for the"
+                                  f" {operator} ComparisonOperator")
+    path = ast.Path((name,))
+    if operator in _COMPARATORS:
+        return ast.Compare(_COMPARATORS[operator], path, values[0])
+    if operator == "NULL":
+        return ast.Call("attribute_not_exists", (path,))
+    if operator == "NOT_NULL":
+        return ast.Call("attribute_exists", (path,))
+    if operator == "CONTAINS":
+        return ast.Call("contains", (path, values[0]))
+    if operator == "NOT_CONTAINS":
+        return ast.And(ast.Call("attribute_exists", (path,)), ast.Not(ast.Call("contains", (path, values[0]))))
+    if operator == "BEGINS_WITH":
+        return ast.Call("begins_with", (path, values[0]))
+    if operator == "BETWEEN":
+        return ast.Between(path, values[0], values[1])
+    if operator == "IN":
+        return ast.In(path, tuple(values))
+    raise ValidationException(f"Unsupported operator on ComparisonOperator: {operator}")
+
+
+def _updates(updates: dict[str, Any]) -> ast.Update:
+    sets, removes, adds, deletes = [], [], [], []
+    for name, spec in updates.items():
+        path = ast.Path((name,))
+        action = spec.get("Action") or "PUT"
+        value = ast.Value(check_value(spec["Value"])) if "Value" in spec else None
+        if action == "PUT":
+            if value is None:
+                raise ValidationException("One or more parameter values were invalid: Only DELETE action is allowed"
+                                          f" when no attribute value is specified for attribute: {name}")
+            sets.append((path, value))
+        elif action == "DELETE":
+            (deletes.append((path, value)) if value is not None else removes.append(path))
+        elif value is not None and "L" in value.value:
+            sets.append((path, ast.Call("list_append", (ast.Call("if_not_exists", (path, ast.Value({"L": []}))),
+                                                        value))))
+        elif value is not None:
+            adds.append((path, value))
+    return ast.Update(tuple(sets), tuple(removes), tuple(adds), tuple(deletes))
+
+
+def _key_conditions(conditions: dict[str, Any]) -> KeyCondition:
+    if len(conditions) > 2:
+        raise ValidationException("Conditions can be of length 1 or 2 only")
+    parts = []
+    for name, spec in conditions.items():
+        operator = spec["ComparisonOperator"]
+        values = tuple(check_value(value) for value in spec.get("AttributeValueList") or [])
+        op = {"EQ": "=", "LE": "<=", "LT": "<", "GE": ">=", "GT": ">", "BEGINS_WITH": "begins_with",
+              "BETWEEN": "BETWEEN"}.get(operator)
+        if op is None:
+            raise ValidationException(f"Unsupported operator on KeyCondition: {operator}")
+        parts.append((name, op, values))
+    equal = [part for part in parts if part[1] == "="]
+    if not equal:
+        raise ValidationException("Query key condition not supported")
+    first = equal[0]
+    rest = [part for part in parts if part is not first]
+    return KeyCondition((first[0], first[2][0]), rest[0] if rest else None)

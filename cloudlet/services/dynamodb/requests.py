@@ -1,0 +1,81 @@
+"""A request's expressions, parsed once with AWS's checks on placeholders and legacy mixing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cloudlet.services.dynamodb import legacy
+from cloudlet.services.dynamodb.attributes import check_value
+from cloudlet.services.dynamodb.errors import ValidationException
+from cloudlet.services.dynamodb.expressions import ast
+from cloudlet.services.dynamodb.expressions.evaluator import projection_tree
+from cloudlet.services.dynamodb.expressions.keycondition import KeyCondition, parse_key_condition
+from cloudlet.services.dynamodb.expressions.parser import (
+    Placeholders,
+    parse_condition,
+    parse_projection,
+    parse_update,
+)
+
+_EXPRESSIONS = ("ConditionExpression", "FilterExpression", "UpdateExpression", "ProjectionExpression",
+                "KeyConditionExpression")
+_LEGACY = ("Expected", "AttributeUpdates", "KeyConditions", "QueryFilter", "ScanFilter", "AttributesToGet")
+
+
+@dataclass
+class Expressions:
+    condition: Any = None
+    filter: Any = None
+    update: ast.Update | None = None
+    projection: dict[Any, Any] | None = None
+    projection_paths: list[ast.Path] | None = None
+    key: KeyCondition | None = None
+
+
+def parse(params: dict[str, Any]) -> Expressions:
+    used = [name for name in _EXPRESSIONS if params.get(name) is not None]
+    old = [name for name in _LEGACY if params.get(name) is not None]
+    if used and old:
+        raise ValidationException("Can not use both expression and non-expression parameters in the same request:"
+                                  f" Non-expression parameters: {{{', '.join(old)}}} Expression parameters:"
+                                  f" {{{', '.join(used)}}}")
+    placeholders = _placeholders(params, bool(used))
+    if old:
+        return legacy.parse(params)
+    result = Expressions()
+    if params.get("KeyConditionExpression") is not None:
+        result.key = parse_key_condition(params["KeyConditionExpression"], placeholders)
+    if params.get("UpdateExpression") is not None:
+        result.update = parse_update(params["UpdateExpression"], placeholders)
+    if params.get("ConditionExpression") is not None:
+        result.condition = parse_condition(params["ConditionExpression"], placeholders)
+    if params.get("FilterExpression") is not None:
+        result.filter = parse_condition(params["FilterExpression"], placeholders, "FilterExpression")
+    if params.get("ProjectionExpression") is not None:
+        result.projection_paths = parse_projection(params["ProjectionExpression"], placeholders)
+        result.projection = projection_tree(result.projection_paths)
+    placeholders.check_unused()
+    return result
+
+
+def _placeholders(params: dict[str, Any], expressions: bool) -> Placeholders:
+    names = params.get("ExpressionAttributeNames")
+    values = params.get("ExpressionAttributeValues")
+    for label, given in (("ExpressionAttributeNames", names), ("ExpressionAttributeValues", values)):
+        if given is None:
+            continue
+        if not expressions:
+            raise ValidationException(f"{label} can only be specified when using expressions")
+        if not given:
+            raise ValidationException(f"{label} must not be empty")
+    if values:
+        checked = {}
+        for ref, value in values.items():
+            try:
+                checked[ref] = check_value(value)
+            except ValidationException as exc:
+                raise ValidationException(f"ExpressionAttributeValues contains invalid value: {exc.message}"
+                                          f" for key {ref}") from None
+        values = checked
+    return Placeholders(names, values)

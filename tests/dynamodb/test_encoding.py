@@ -1,0 +1,52 @@
+"""Pure logic: the key encoding sorts as DynamoDB does; numbers follow its 38-digit rules."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+import pytest
+
+from cloudlet.services.dynamodb import keys
+from cloudlet.services.dynamodb.attributes import canonical_number, dumps, loads
+from cloudlet.services.dynamodb.errors import ValidationException
+
+NUMBERS = ["-1E+125", "-99.5", "-10", "-1.25", "-1.2", "-1", "-0.001", "0", "1E-130", "0.001", "0.5", "1",
+           "1.2", "1.25", "9.99", "10", "10.5", "100", "12345678901234567890123456789012345678", "9.9E+125"]
+
+
+def test_numbers_sort_numerically():
+    shuffled = NUMBERS[:]
+    random.Random(7).shuffle(shuffled)
+    encoded = sorted(shuffled, key=lambda n: keys.encode_number(Decimal(n)))
+    assert encoded == NUMBERS
+
+
+def test_strings_sort_by_utf8_bytes():
+    words = ["a", "B", "ab", "é", "z", "\U0001f600", "\uffff"]
+    assert sorted(words, key=lambda w: keys.encode("S", {"S": w})) == sorted(words, key=str.encode)
+
+
+@pytest.mark.parametrize(("given", "canonical"), [
+    ("1.50", "1.5"), ("-0", "0"), ("1e2", "100"), ("0.000100", "0.0001"), ("  7 ", "7"), ("-3.0E-3", "-0.003"),
+])
+def test_canonical_numbers(given, canonical):
+    assert canonical_number(given) == canonical
+
+
+@pytest.mark.parametrize(("given", "message"), [
+    ("1" * 39, "more than 38 significant digits"),
+    ("1E+126", "Number overflow"),
+    ("1E-131", "Number underflow"),
+    ("abc", "cannot be converted into a number"),
+    ("NaN", "cannot be converted into a number"),
+])
+def test_invalid_numbers(given, message):
+    with pytest.raises(ValidationException) as exc:
+        canonical_number(given)
+    assert message in exc.value.message
+
+
+def test_stored_json_round_trips_binary():
+    item = {"B": {"M": {"B": {"B": b"\x00\xff"}}}, "set": {"BS": [b"a", b"b"]}, "s": {"S": "B"}}
+    assert loads(dumps(item)) == item
