@@ -1,0 +1,112 @@
+"""`python -m bench [--only startup,sts] [--targets cloudlet,moto] [--quick] [--name NAME]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from bench import loads, measure, report
+from bench.client import TargetFailed, sts_client, wait_ready
+from bench.peers import DEFAULT_TARGETS, FIGURES, TARGETS, Running, Target
+
+
+@dataclass(frozen=True)
+class Settings:
+    starts: int = 5
+    sts_calls: int = 2000
+    sts_warmup: int = 200
+    load: loads.Load = field(default_factory=loads.Load)
+
+
+QUICK = Settings(starts=2, sts_calls=300, sts_warmup=50, load=loads.Load(seconds=3))
+
+
+def _names(text: str, known: tuple[str, ...] | dict[str, Target], what: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise SystemExit(f"unknown {what}: {', '.join(unknown)} (known: {', '.join(known)})")
+    return names
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description="cloudlet against its peers")
+    parser.add_argument("--only", default=",".join(FIGURES), help=f"figures to take, from {', '.join(FIGURES)}")
+    parser.add_argument("--targets", default=",".join(DEFAULT_TARGETS),
+                        help=f"targets in run order, from {', '.join(TARGETS)}")
+    parser.add_argument("--quick", action="store_true", help="fewer starts and calls, 3 s of wrk: a smoke run")
+    parser.add_argument("--name", help="results file name under bench/results/ (default: the UTC date and time)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    figures = _names(args.only, FIGURES, "figure")
+    targets = _names(args.targets, TARGETS, "target")
+    settings = QUICK if args.quick else Settings()
+    if "capacity" in figures and loads.wrk_path() is None:
+        _say("WARNING: wrk is not installed (apt-get install -y wrk); the capacity figure will be missing")
+    machine = report.machine()
+    results = {name: run_target(TARGETS[name], figures, settings) for name in targets}
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    name = args.name or (f"{stamp}-quick" if args.quick else stamp)
+    doc = report.document(name, {**asdict(settings), "figures": figures}, machine, results)
+    path = report.write(doc)
+    print(report.table(doc))
+    print(f"results: {path}")
+    return 1 if any(r["errors"] for r in results.values()) else 0
+
+
+def run_target(target: Target, figures: list[str], settings: Settings) -> dict[str, Any]:
+    wanted = [f for f in figures if f in target.figures]
+    result: dict[str, Any] = {"version": target.version(), "about": target.about, "figures": {}, "errors": {}}
+    _say(f"{target.name} {result['version']}: {', '.join(wanted)}")
+    if "startup" in wanted:
+        _take(result, "startup", lambda: measure.startup(target, settings.starts))
+    if any(f != "startup" for f in wanted):
+        running = Running(target)
+        client = sts_client(running.endpoint)
+        try:
+            _take(result, "ready", lambda: wait_ready(running.start(), client))
+            if "ready" not in result["errors"]:
+                _measure_live(result, wanted, running, client, settings)
+        finally:
+            running.stop()
+    return result
+
+
+def _measure_live(result: dict[str, Any], wanted: list[str], running: Running, client: Any,
+                  settings: Settings) -> None:
+    if "rss" in wanted:
+        _take(result, "rss", lambda: measure.idle_rss(running))
+    if "sts" in wanted:
+        _take(result, "sts", lambda: measure.sts_loop(client, settings.sts_calls, settings.sts_warmup))
+    if "capacity" in wanted:
+        _take(result, "capacity", lambda: loads.capacity(running.endpoint, settings.load))
+        if "rss" in result["figures"]:
+            result["figures"]["rss"]["after_load_rss_mb"] = round(running.rss_bytes() / measure.MB, 1)
+
+
+def _take(result: dict[str, Any], figure: str, take: Callable[[], Any]) -> None:
+    """Runs one measurement; a failure is recorded against that figure and the run goes on."""
+    try:
+        value = take()
+    except TargetFailed as exc:
+        result["errors"][figure] = str(exc)
+        _say(f"  {figure}: FAILED: {exc}")
+        return
+    if figure != "ready":
+        result["figures"][figure] = value
+        _say(f"  {figure}: {value}")
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""Server capacity under wrk: one pre-signed GetCallerIdentity POST replayed over many connections.
+
+A signed request stays valid for 15 minutes of clock skew either side of its X-Amz-Date, so
+one request signed just before the load covers the whole run, and wrk replays the exact bytes
+without a client in Python in the way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from bench.client import ACCESS_KEY, REGION, SECRET_KEY, TargetFailed
+
+BODY = "Action=GetCallerIdentity&Version=2011-06-15"
+MARKER = "BENCH_RESULT "
+
+# wrk calls done() once with the merged statistics of every thread; latencies are microseconds.
+_DONE = """
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '%s{"requests":%d,"duration_us":%d,"bytes":%d,"connect_errors":%d,"read_errors":%d,' ..
+    '"write_errors":%d,"status_errors":%d,"timeouts":%d,' ..
+    '"p50_us":%.0f,"p90_us":%.0f,"p99_us":%.0f,"max_us":%.0f,"mean_us":%.0f}\\n',
+    "MARKER", summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write,
+    e.status, e.timeout, latency:percentile(50), latency:percentile(90), latency:percentile(99),
+    latency.max, latency.mean))
+end
+"""
+
+
+@dataclass(frozen=True)
+class Load:
+    seconds: int = 10
+    threads: int = 2
+    connections: int = 16
+
+
+def wrk_path() -> str | None:
+    return shutil.which("wrk")
+
+
+def signed_request(endpoint: str) -> dict[str, str]:
+    """Headers of a SigV4-signed GetCallerIdentity POST to endpoint, signed now."""
+    request = AWSRequest(method="POST", url=f"{endpoint}/", data=BODY,
+                         headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "sts", REGION).add_auth(request)
+    return {name: value for name, value in request.headers.items()}
+
+
+def check_request(endpoint: str, headers: dict[str, str]) -> None:
+    """One replay by hand first: wrk counts a 403 as fast as a 200."""
+    request = urllib.request.Request(f"{endpoint}/", data=BODY.encode(), headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            text = reply.read().decode(errors="replace")
+    except OSError as exc:
+        raise TargetFailed(f"the pre-signed GetCallerIdentity was refused: {exc}") from exc
+    if "GetCallerIdentityResult" not in text:
+        raise TargetFailed(f"the pre-signed GetCallerIdentity got an unexpected answer: {text[:300]}")
+
+
+def lua_script(headers: dict[str, str]) -> str:
+    lines = ['wrk.method = "POST"', f"wrk.body = {_lua_string(BODY)}"]
+    lines += [f"wrk.headers[{_lua_string(name)}] = {_lua_string(value)}" for name, value in headers.items()]
+    return "\n".join(lines) + _DONE.replace('"MARKER"', _lua_string(MARKER))
+
+
+def _lua_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def capacity(endpoint: str, load: Load) -> dict[str, Any]:
+    wrk = wrk_path()
+    if wrk is None:
+        raise TargetFailed("wrk is not installed (apt-get install -y wrk): no capacity figure")
+    headers = signed_request(endpoint)
+    check_request(endpoint, headers)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(lua_script(headers))
+    try:
+        args = [wrk, f"-t{load.threads}", f"-c{load.connections}", f"-d{load.seconds}s", "--timeout", "5s",
+                "-s", script.name, f"{endpoint}/"]
+        done = subprocess.run(args, capture_output=True, text=True, timeout=load.seconds + 60)
+    finally:
+        os.unlink(script.name)
+    return _summary(done, load)
+
+
+def _summary(done: subprocess.CompletedProcess, load: Load) -> dict[str, Any]:
+    line = next((ln for ln in done.stdout.splitlines() if ln.startswith(MARKER)), None)
+    if line is None:
+        raise TargetFailed(f"wrk printed no result (exit {done.returncode}): {done.stderr or done.stdout}")
+    raw = json.loads(line[len(MARKER):])
+    errors = sum(raw[k] for k in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts"))
+    return {
+        "requests_per_s": round(raw["requests"] / (raw["duration_us"] / 1e6), 1),
+        "requests": raw["requests"],
+        "errors": errors,
+        "p50_ms": raw["p50_us"] / 1000,
+        "p90_ms": raw["p90_us"] / 1000,
+        "p99_ms": raw["p99_us"] / 1000,
+        "max_ms": raw["max_us"] / 1000,
+        "threads": load.threads,
+        "connections": load.connections,
+        "seconds": load.seconds,
+        "error_detail": {k: v for k, v in raw.items() if k.endswith(("_errors", "timeouts")) and v},
+    }
