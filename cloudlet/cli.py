@@ -8,8 +8,6 @@ import os
 import shutil
 import sys
 import tempfile
-import urllib.error
-import urllib.request
 
 from cloudlet.config import DEFAULT_PORT, DEFAULT_REGION, Config
 
@@ -74,6 +72,9 @@ def up(args: argparse.Namespace) -> int:
 
 
 def _call(endpoint: str, path: str, method: str) -> int:
+    import urllib.error  # imported here: `cloudlet up` start-up should not pay for an HTTP client
+    import urllib.request
+
     url = f"{endpoint.rstrip('/')}/_cloudlet/{path}"
     try:
         with urllib.request.urlopen(urllib.request.Request(url, method=method, data=b"" if method == "POST" else None),

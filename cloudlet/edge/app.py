@@ -8,6 +8,7 @@ then AWS API calls.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Protocol
 
@@ -25,6 +26,8 @@ from cloudlet.services.environment import Environment
 from cloudlet.services.registry import Registry, invoke_routes
 
 log = logging.getLogger("cloudlet")
+
+SERVICES_START_DELAY = 0.5
 
 
 class InvokeRoute(Protocol):
@@ -97,12 +100,20 @@ class App:
 
     async def startup(self) -> None:
         await self.env.dispatcher.start()
-        # Services start in the background so the port answers before every module is imported.
-        self._background = asyncio.create_task(self.env.registry.start_all())
+        self._background = asyncio.create_task(self._start_services())
+
+    async def _start_services(self) -> None:
+        # Every service starts (and resumes its timers and deliveries) shortly after the port
+        # answers, not before: importing them all would delay the first request. A request
+        # for a service before then starts that one at once.
+        await asyncio.sleep(SERVICES_START_DELAY)
+        await self.env.registry.start_all()
 
     async def shutdown(self) -> None:
         if self._background is not None:
-            await self._background
+            self._background.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._background
         await self.env.registry.stop_all()
         await self.env.dispatcher.stop()
         self.env.store.close()
