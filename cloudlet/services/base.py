@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
+    from cloudlet.core.credentials import Credential
     from cloudlet.core.migrations import Migration
     from cloudlet.services.environment import Environment
 
@@ -42,6 +43,10 @@ class Provider:
     def implemented(cls, operations: list[str]) -> list[str]:
         """The operations of the model this provider class implements (read from the code)."""
         return [op for op in operations if callable(getattr(cls, snake_case(op), None))]
+
+    def lookup_credential(self, access_key: str) -> Credential | None:
+        """For services in registry.CREDENTIAL_ISSUERS: the temporary credential with this key."""
+        return None
 
     async def start(self) -> None:
         """Hook for background work (pollers, reapers) once the server runs."""

@@ -25,6 +25,10 @@ PROVIDERS: dict[str, str] = {
 }
 
 
+# Services that issue temporary credentials: the signature check asks them about keys it does
+# not know, even before anything else has called the service in this process.
+CREDENTIAL_ISSUERS: tuple[str, ...] = ("sts",)
+
 # Invoke traffic a service answers itself (API Gateway stages, S3 websites and browser POST
 # uploads, CloudFront, Function URLs, the Lambda Runtime API): name -> "module:factory", where
 # factory(env) returns an object with `matches(request) -> bool` and
@@ -64,6 +68,11 @@ class Registry:
 
     def bind(self, env: Environment) -> None:
         self.env = env
+        for service in CREDENTIAL_ISSUERS:
+            env.credentials.add_lookup(lambda key, service=service: self._existing_or_new(service).lookup_credential(key))
+
+    def _existing_or_new(self, service: str) -> Provider:
+        return self._providers.get(service) or self._create(service)
 
     @staticmethod
     def names() -> list[str]:

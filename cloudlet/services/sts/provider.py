@@ -11,7 +11,6 @@ from typing import Any
 from cloudlet.core.credentials import Credential
 from cloudlet.edge.types import RequestContext
 from cloudlet.services.base import Provider
-from cloudlet.services.environment import Environment
 from cloudlet.services.sts import store
 from cloudlet.services.sts.errors import ValidationError
 
@@ -32,11 +31,7 @@ class StsProvider(Provider):
     service = "sts"
     migrations = store.MIGRATIONS
 
-    def __init__(self, env: Environment) -> None:
-        super().__init__(env)
-        env.credentials.add_lookup(self._lookup)
-
-    def _lookup(self, access_key: str) -> Credential | None:
+    def lookup_credential(self, access_key: str) -> Credential | None:
         if not access_key.startswith("ASIA"):
             return None
         with self.env.store.read() as conn:
