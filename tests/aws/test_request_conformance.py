@@ -18,6 +18,7 @@ import botocore.session
 import pytest
 from botocore.awsrequest import create_request_object, prepare_request_dict
 from botocore.serialize import create_serializer
+from conformance_services import CORE_SERVICES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import value_for  # tests/aws/strategies.py: pytest puts this directory on sys.path
@@ -29,31 +30,10 @@ from cloudlet.edge.types import Body, Headers, Request
 ENDPOINT = "http://localhost:4566"
 EXAMPLES = 5
 
-# service -> protocols it is checked in (SQS and CloudWatch still answer older clients).
+# service -> protocols it is checked in: the shared list plus the services below.
 SERVICES: dict[str, tuple[str, ...]] = {
-    "s3": ("rest-xml",),
-    "dynamodb": ("json",),
-    "dynamodbstreams": ("json",),
-    "sqs": ("json", "query"),
-    "sns": ("query",),
-    "ses": ("query",),
-    "sesv2": ("rest-json",),
-    "lambda": ("rest-json",),
-    "apigateway": ("rest-json",),
-    "apigatewayv2": ("rest-json",),
-    "cloudfront": ("rest-xml",),
-    "cloudformation": ("query",),
-    "stepfunctions": ("json",),
-    "events": ("json",),
-    "cognito-idp": ("json",),
-    "sts": ("query",),
-    "iam": ("query",),
-    "kinesis": ("json",),
-    "firehose": ("json",),
-    "logs": ("json",),
-    "cloudwatch": ("smithy-rpc-v2-cbor", "json", "query"),
-    # Beyond the core list: services the reference architectures touch, and route53 for
-    # rest-xml bodies that are not a payload member.
+    **CORE_SERVICES,
+    # Beyond the core list: services the reference architectures touch.
     "s3control": ("rest-xml",),
     "iot-data": ("rest-json",),
     "iot": ("rest-json",),
@@ -63,7 +43,6 @@ SERVICES: dict[str, tuple[str, ...]] = {
     "secretsmanager": ("json",),
     "ssm": ("json",),
     "kms": ("json",),
-    "route53": ("rest-xml",),
     "ec2": ("ec2",),
 }
 

@@ -22,6 +22,7 @@ import botocore.session
 import pytest
 from botocore.parsers import create_parser
 from botocore.response import StreamingBody
+from conformance_services import CORE_SERVICES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import value_for  # tests/aws/strategies.py: pytest puts this directory on sys.path
@@ -32,31 +33,7 @@ from cloudlet.aws.model import OperationModel, Shape, load_service
 from cloudlet.aws.serializing import create_serializer, sqs
 from cloudlet.aws.serializing.bindings import RAW, bindings_for
 
-# service -> the protocols it is checked in (SQS and CloudWatch still answer older clients).
-SERVICES: dict[str, tuple[str, ...]] = {
-    "s3": ("rest-xml",),
-    "dynamodb": ("json",),
-    "dynamodbstreams": ("json",),
-    "sqs": ("json", "query"),
-    "sns": ("query",),
-    "ses": ("query",),
-    "sesv2": ("rest-json",),
-    "lambda": ("rest-json",),
-    "apigateway": ("rest-json",),
-    "apigatewayv2": ("rest-json",),
-    "cloudfront": ("rest-xml",),
-    "cloudformation": ("query",),
-    "stepfunctions": ("json",),
-    "events": ("json",),
-    "cognito-idp": ("json",),
-    "sts": ("query",),
-    "iam": ("query",),
-    "kinesis": ("json",),
-    "firehose": ("json",),
-    "logs": ("json",),
-    "cloudwatch": ("smithy-rpc-v2-cbor", "json", "query"),
-    "route53": ("rest-xml",),
-}
+SERVICES = CORE_SERVICES
 
 XFAIL: dict[tuple[str, str], str] = {
     # botocore's parser leaves LocationConstraint to a client handler that reads the root's
