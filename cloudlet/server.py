@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import sys
 
 import uvicorn
@@ -70,5 +72,13 @@ def serve(config: Config) -> int:
 
     uv_config = uvicorn.Config(App(config), **common)
     server = _Server(uv_config, _banner(config))
-    server.run()
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal; ending as a
+    # normal exit lets the caller clean up (an --ephemeral data directory) and report success.
+    signal.signal(signal.SIGTERM, _exit)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
     return 0 if server.started else 1
+
+
+def _exit(signum: int, frame: object) -> None:
+    raise SystemExit(0)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 
 import pytest
 
 from cloudlet.testing.clients import make_client
-from cloudlet.testing.server import start_server
+from cloudlet.testing.server import free_port, start_server
 
 
 @pytest.fixture
@@ -49,3 +53,21 @@ def test_workers_share_one_data_directory(data_dir):
         assert server.get("/_cloudlet/health")["status"] == "running"
     finally:
         server.stop()
+
+
+def test_ctrl_c_stops_cleanly_and_ephemeral_state_goes():
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "cloudlet", "up", "--ephemeral", "--port", str(port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    banner = []
+    for line in process.stdout:
+        banner.append(line)
+        if line.strip().startswith("data dir"):
+            break
+    data_dir = banner[-1].split()[-1]
+    assert any(f"http://localhost:{port}" in line for line in banner)
+    assert os.path.isdir(data_dir)
+    assert make_client(f"http://127.0.0.1:{port}", "sts").get_caller_identity()["Account"] == "000000000000"
+    process.send_signal(signal.SIGINT)
+    assert process.wait(15) == 0
+    assert not os.path.exists(data_dir)
