@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 PROVIDERS: dict[str, str] = {
     "dynamodb": "cloudlet.services.dynamodb.provider:DynamoDBProvider",
     "dynamodbstreams": "cloudlet.services.dynamodbstreams.provider:DynamoDBStreamsProvider",
+    "sqs": "cloudlet.services.sqs.provider:SqsProvider",
     "sts": "cloudlet.services.sts.provider:StsProvider",
 }
 
@@ -33,7 +34,8 @@ CREDENTIAL_ISSUERS: tuple[str, ...] = ("sts",)
 # uploads, CloudFront, Function URLs, the Lambda Runtime API): name -> "module:factory", where
 # factory(env) returns an object with `matches(request) -> bool` and
 # `async handle(request) -> Response`. Checked in this order before AWS API detection.
-ROUTES: dict[str, str] = {}
+ROUTES: dict[str, str] = {
+}
 
 
 def invoke_routes(env: Environment) -> list:
