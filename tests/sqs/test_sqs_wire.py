@@ -14,7 +14,6 @@ import uuid
 import xml.etree.ElementTree as ET
 
 import botocore.session
-import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
@@ -109,7 +108,6 @@ def test_query_era_parameter_names(endpoint):
     assert _text(root, "sqs:GetQueueAttributesResult/sqs:Attribute/sqs:Value") == "12"
 
 
-@pytest.mark.xfail(strict=True, reason="protocol layer: the query parser does not take QueueUrl from the path")
 def test_query_request_posted_to_the_queue_url(endpoint):
     # Older SDKs post to the queue's URL and leave QueueUrl out of the form.
     name = "path-" + uuid.uuid4().hex[:8]

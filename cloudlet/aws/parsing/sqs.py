@@ -8,8 +8,14 @@ the same.
 
 from __future__ import annotations
 
-from cloudlet.aws.model import Shape
+import re
+from typing import Any
+
+from cloudlet.aws.model import OperationModel, Shape
 from cloudlet.aws.parsing.query import QueryRequestParser
+from cloudlet.edge.types import Request
+
+_QUEUE_PATH = re.compile(r"^/\d{12}/[\w-]{1,80}(\.fifo)?$")
 
 # Member name -> the name the query-era model gave it on the wire.
 _LEGACY_NAMES = {
@@ -30,6 +36,15 @@ _LEGACY_NAMES = {
 
 
 class SqsQueryRequestParser(QueryRequestParser):
+    def parse(self, request: Request, operation: OperationModel) -> dict[str, Any]:
+        params = super().parse(request, operation)
+        # Older SDKs post to the queue's own URL and leave QueueUrl out of the form.
+        shape = operation.input_shape
+        if shape is not None and "QueueUrl" in shape.members and "QueueUrl" not in params \
+                and _QUEUE_PATH.match(request.path):
+            params["QueueUrl"] = f"{request.scheme}://{request.host}{request.path}"
+        return params
+
     def wire_names(self, name: str, member: Shape) -> tuple[str, ...]:
         names = super().wire_names(name, member)
         legacy = _LEGACY_NAMES.get(name)
