@@ -71,11 +71,13 @@ class App:
             await self._lifespan(receive, send)
 
     async def handle(self, request: Request) -> Response:
-        if request.path.startswith(PREFIX):
+        if request.path.startswith(PREFIX) and self.internal.owns(request):
             return await self.internal.handle(request)
         for route in self.routes:
             if route.matches(request):
                 return await route.handle(request)
+        if request.path.startswith(PREFIX):
+            return await self.internal.handle(request)  # its 404
         if self.cors.is_preflight(request):
             return self.cors.preflight(request)
         response = await self.aws.handle(request)

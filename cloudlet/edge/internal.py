@@ -30,8 +30,15 @@ class Internal:
             ("GET", "services"): self.services,
         }
 
+    def _route(self, request: Request):
+        return self.routes.get((request.method, request.path[len(PREFIX):].strip("/")))
+
+    def owns(self, request: Request) -> bool:
+        """False for /_cloudlet paths a service serves itself (e.g. the SES mailbox)."""
+        return self._route(request) is not None
+
     async def handle(self, request: Request) -> Response:
-        route = self.routes.get((request.method, request.path[len(PREFIX):].strip("/")))
+        route = self._route(request)
         if route is None:
             return _json(404, {"error": f"no such endpoint: {request.method} {request.path}"})
         return await route(request)

@@ -22,6 +22,9 @@ PROVIDERS: dict[str, str] = {
     "dynamodb": "cloudlet.services.dynamodb.provider:DynamoDBProvider",
     "dynamodbstreams": "cloudlet.services.dynamodbstreams.provider:DynamoDBStreamsProvider",
     "lambda": "cloudlet.services.lambda_.provider:LambdaProvider",
+    "ses": "cloudlet.services.ses.provider:SesProvider",
+    "sesv2": "cloudlet.services.sesv2.provider:SesV2Provider",
+    "sns": "cloudlet.services.sns.provider:SnsProvider",
     "sqs": "cloudlet.services.sqs.provider:SqsProvider",
     "sts": "cloudlet.services.sts.provider:StsProvider",
 }
@@ -36,6 +39,8 @@ CREDENTIAL_ISSUERS: tuple[str, ...] = ("sts",)
 # factory(env) returns an object with `matches(request) -> bool` and
 # `async handle(request) -> Response`. Checked in this order before AWS API detection.
 ROUTES: dict[str, str] = {
+    "sns": "cloudlet.services.sns.routes:SnsRoutes",
+    "ses": "cloudlet.services.mail.mailbox:MailboxRoute",
 }
 
 
