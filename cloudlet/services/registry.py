@@ -38,6 +38,7 @@ CREDENTIAL_ISSUERS: tuple[str, ...] = ("sts",)
 # uploads, CloudFront, Function URLs, the Lambda Runtime API): name -> "module:factory", where
 # factory(env) returns an object with `matches(request) -> bool` and
 # `async handle(request) -> Response`. Checked in this order before AWS API detection.
+# Route modules are imported at start-up: keep them light and import heavy code in handle().
 ROUTES: dict[str, str] = {
     "sns": "cloudlet.services.sns.routes:SnsRoutes",
     "ses": "cloudlet.services.mail.mailbox:MailboxRoute",

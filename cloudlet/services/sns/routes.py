@@ -11,7 +11,7 @@ from cloudlet.aws.errors import ServiceError
 from cloudlet.aws.model import load_service
 from cloudlet.aws.serializing import create_serializer
 from cloudlet.edge.types import Headers, Principal, Request, RequestContext, Response
-from cloudlet.services.sns.signing import CERT_PATH_PREFIX
+from cloudlet.services.sns.urls import CERT_PATH_PREFIX
 
 if TYPE_CHECKING:
     from cloudlet.services.environment import Environment

@@ -19,8 +19,8 @@ from cryptography.x509.oid import NameOID
 
 from cloudlet.core.store import Store
 from cloudlet.services.sns import store
+from cloudlet.services.sns.urls import CERT_PATH_PREFIX
 
-CERT_PATH_PREFIX = "/SimpleNotificationService-"
 NOTIFICATION_FIELDS = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")
 CONFIRMATION_FIELDS = ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type")
 
