@@ -22,6 +22,7 @@ PROVIDERS: dict[str, str] = {
     "dynamodb": "cloudlet.services.dynamodb.provider:DynamoDBProvider",
     "dynamodbstreams": "cloudlet.services.dynamodbstreams.provider:DynamoDBStreamsProvider",
     "lambda": "cloudlet.services.lambda_.provider:LambdaProvider",
+    "s3": "cloudlet.services.s3.provider:S3Provider",
     "ses": "cloudlet.services.ses.provider:SesProvider",
     "sesv2": "cloudlet.services.sesv2.provider:SesV2Provider",
     "sns": "cloudlet.services.sns.provider:SnsProvider",
@@ -40,6 +41,7 @@ CREDENTIAL_ISSUERS: tuple[str, ...] = ("sts",)
 # `async handle(request) -> Response`. Checked in this order before AWS API detection.
 # Route modules are imported at start-up: keep them light and import heavy code in handle().
 ROUTES: dict[str, str] = {
+    "s3-post": "cloudlet.services.s3.post:create_route",
     "sns": "cloudlet.services.sns.routes:SnsRoutes",
     "ses": "cloudlet.services.mail.mailbox:MailboxRoute",
 }
