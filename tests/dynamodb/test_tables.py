@@ -63,7 +63,7 @@ def test_list_tables_paginates(ddb, make_table, error_of):
     assert seen == sorted(seen)
 
 
-def test_update_table_adds_and_deletes_gsi(ddb, make_table, error_of):
+def test_update_table_adds_and_deletes_gsi(ddb, make_table, error_of, server):
     name = make_table()
     for i in range(3):
         ddb.put_item(TableName=name, Item={"pk": {"S": f"p{i}"}, "g": {"S": "same"}, "n": {"N": str(i)}})
@@ -75,9 +75,18 @@ def test_update_table_adds_and_deletes_gsi(ddb, make_table, error_of):
             "IndexName": "by_g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
                                                {"AttributeName": "n", "KeyType": "RANGE"}],
             "Projection": {"ProjectionType": "KEYS_ONLY"}}}])
+    assert reply["TableDescription"]["TableStatus"] == "UPDATING"
     assert reply["TableDescription"]["GlobalSecondaryIndexes"][0]["IndexStatus"] == "CREATING"
-    index = ddb.describe_table(TableName=name)["Table"]["GlobalSecondaryIndexes"][0]
-    assert index["IndexStatus"] == "ACTIVE" and index["ItemCount"] == 3
+    table = ddb.describe_table(TableName=name)["Table"]
+    assert table["TableStatus"] == "UPDATING" and table["GlobalSecondaryIndexes"][0]["Backfilling"] is True
+    error = error_of(ddb.query, TableName=name, IndexName="by_g", KeyConditionExpression="g = :g",
+                     ExpressionAttributeValues={":g": {"S": "same"}})
+    assert error["Message"] == "Cannot read from backfilling global secondary index: by_g"
+    server.advance_clock(3)
+    table = ddb.describe_table(TableName=name)["Table"]
+    index = table["GlobalSecondaryIndexes"][0]
+    assert table["TableStatus"] == "ACTIVE" and index["IndexStatus"] == "ACTIVE" and "Backfilling" not in index
+    assert index["ItemCount"] == 3
     found = ddb.query(TableName=name, IndexName="by_g", KeyConditionExpression="g = :g",
                       ExpressionAttributeValues={":g": {"S": "same"}}, ScanIndexForward=False)
     assert [item["pk"]["S"] for item in found["Items"]] == ["p2", "p1", "p0"]

@@ -48,18 +48,23 @@ def canonical_number(value: Decimal | str) -> str:
     number = to_decimal(value) if isinstance(value, str) else value
     if number.is_zero():
         return "0"
+    # Range first: normalizing a number far out of range overflows the arithmetic context.
+    _check_magnitude(number.adjusted())
     normal = number.normalize(ARITHMETIC) if len(number.as_tuple().digits) <= _DIGITS + 2 else number.normalize()
     _sign, digits, _exponent = normal.as_tuple()
     if len(digits) > _DIGITS:
         raise ValidationException("Attempting to store more than 38 significant digits in a Number")
-    magnitude = normal.adjusted()
+    _check_magnitude(normal.adjusted())
+    return format(normal, "f")
+
+
+def _check_magnitude(magnitude: int) -> None:
     if magnitude > _MAX_EXPONENT:
         raise ValidationException(
             "Number overflow. Attempting to store a number with magnitude larger than supported range")
     if magnitude < _MIN_EXPONENT:
         raise ValidationException(
             "Number underflow. Attempting to store a number with magnitude smaller than supported range")
-    return format(normal, "f")
 
 
 # -- validation ------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """BatchGetItem and BatchWriteItem: many single-item reads or writes in one store transaction.
 
-Every request is processed here, so UnprocessedKeys/UnprocessedItems are always empty.
+Writes are always all processed (UnprocessedItems is empty). Reads stop at AWS's 16 MB response
+limit: the keys not read yet come back in UnprocessedKeys, with their table's read options.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from cloudlet.services.dynamodb import capacity, tables, writes
+from cloudlet.services.dynamodb import capacity, item_collections, tables, writes
 from cloudlet.services.dynamodb.attributes import check_item, item_size
 from cloudlet.services.dynamodb.errors import ValidationException
 from cloudlet.services.dynamodb.expressions.evaluator import project
@@ -16,29 +17,40 @@ from cloudlet.services.dynamodb.requests import parse
 
 MAX_GET = 100
 MAX_WRITE = 25
+MAX_GET_BYTES = 16 * 1024 * 1024
 
 
 def get(conn: sqlite3.Connection, account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
     requested = params["RequestItems"]
     if sum(len(spec["Keys"]) for spec in requested.values()) > MAX_GET:
         raise ValidationException("Too many items requested for the BatchGetItem call")
-    responses: dict[str, list[Any]] = {}
-    spent = []
+    checked = []
     for name, spec in requested.items():
         table = tables.find_for_data(conn, account, region, name)
-        expressions = parse(spec)
         keys = [table.key_of_request(check_item(key)) for key in spec["Keys"]]
         if len(set(keys)) != len(keys):
             raise ValidationException("Provided list of item keys contains duplicates")
-        found, units = [], 0.0
-        for key in keys:
-            item = writes.load(conn, table, key)
-            units += capacity.read_units(item_size(item) if item else 0, bool(spec.get("ConsistentRead")))
+        checked.append((name, spec, table, parse(spec), keys))
+    responses: dict[str, list[Any]] = {}
+    unprocessed: dict[str, Any] = {}
+    spent = []
+    total, full = 0, False
+    for name, spec, table, expressions, keys in checked:
+        found, units = responses.setdefault(name, []), 0.0
+        for position, key in enumerate(keys):
+            item = None if full else writes.load(conn, table, key)
+            size = item_size(item) if item else 0
+            if full or total + size > MAX_GET_BYTES:
+                unprocessed[name] = {**spec, "Keys": spec["Keys"][position:]}
+                full = True
+                break
+            total += size
+            units += capacity.read_units(size, bool(spec.get("ConsistentRead")))
             if item is not None:
                 found.append(project(item, expressions.projection) if expressions.projection is not None else item)
-        responses[name] = found
-        spent.append(capacity.consumed(params.get("ReturnConsumedCapacity"), name, units, "read"))
-    result: dict[str, Any] = {"Responses": responses, "UnprocessedKeys": {}}
+        if units:
+            spent.append(capacity.consumed(params.get("ReturnConsumedCapacity"), name, units, "read"))
+    result: dict[str, Any] = {"Responses": responses, "UnprocessedKeys": unprocessed}
     if any(spent):
         result["ConsumedCapacity"] = spent
     return result
@@ -58,12 +70,17 @@ def write(conn: sqlite3.Connection, account: str, region: str, params: dict[str,
                 raise ValidationException("Provided list of item keys contains duplicates")
             seen.add(planned[-1][1])
     spent: dict[str, float] = {}
+    written = []
     for table, key, new in planned:
         old = writes.load(conn, table, key)
         writes.commit(conn, table, key, old, new, now)
+        written.append((table, key, old, new))
         size = max(item_size(old) if old else 0, item_size(new) if new else 0)
         spent[table.name] = spent.get(table.name, 0) + capacity.write_units(size)
     result: dict[str, Any] = {"UnprocessedItems": {}}
+    metrics = item_collections.per_table(conn, params, written)
+    if metrics:
+        result["ItemCollectionMetrics"] = metrics
     mode = params.get("ReturnConsumedCapacity")
     if mode in ("TOTAL", "INDEXES"):
         result["ConsumedCapacity"] = [capacity.consumed(mode, name, units, "write") for name, units in spent.items()]

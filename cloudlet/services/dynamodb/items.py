@@ -91,12 +91,12 @@ def plan_update(conn: sqlite3.Connection, table: Table, params: dict[str, Any]) 
     check_condition(expressions.condition, old, params)
     new = dict(old) if old is not None else dict(key_item)
     if expressions.update is not None:
-        _check_key_untouched(table, expressions.update.paths())
+        check_key_untouched(table, expressions.update.paths())
         new = check_item(apply(expressions.update, old if old is not None else key_item))
     return Plan(table, key, old, new, expressions)
 
 
-def _check_key_untouched(table: Table, paths: list[Any]) -> None:
+def check_key_untouched(table: Table, paths: list[Any]) -> None:
     for path in paths:
         if path.elements[0] in table.key_names():
             raise invalid(f"Cannot update attribute {path.elements[0]}. This attribute is part of the key")

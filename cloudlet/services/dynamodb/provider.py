@@ -9,8 +9,20 @@ from typing import Any
 
 from cloudlet.edge.types import RequestContext
 from cloudlet.services.base import Provider
-from cloudlet.services.dynamodb import batches, capacity, items, reads, store, tables, transactions, ttl
+from cloudlet.services.dynamodb import (
+    batches,
+    capacity,
+    item_collections,
+    items,
+    reads,
+    store,
+    tables,
+    transactions,
+    ttl,
+)
 from cloudlet.services.dynamodb.errors import ResourceNotFoundException, ValidationException
+from cloudlet.services.dynamodb.partiql import batches as partiql_batches
+from cloudlet.services.dynamodb.partiql import execute as partiql
 
 log = logging.getLogger("cloudlet.dynamodb")
 Params = dict[str, Any]
@@ -39,22 +51,18 @@ class DynamoDBProvider(Provider):
     def create_table(self, ctx: RequestContext, params: Params) -> Params:
         with self.env.store.db() as conn:
             table = tables.create(conn, ctx.account_id, ctx.region, params, self._now())
-            return {"TableDescription": tables.describe(conn, table, "CREATING")}
+            return {"TableDescription": tables.describe(conn, table, self._now(), "CREATING")}
 
     def describe_table(self, ctx: RequestContext, params: Params) -> Params:
         with self.env.store.read() as conn:
             table = tables.find(conn, ctx.account_id, ctx.region, params["TableName"])
-            return {"Table": tables.describe(conn, table)}
+            return {"Table": tables.describe(conn, table, self._now())}
 
     def update_table(self, ctx: RequestContext, params: Params) -> Params:
         with self.env.store.db() as conn:
             table = tables.find(conn, ctx.account_id, ctx.region, params["TableName"])
-            table, created = tables.update(conn, table, params, self._now())
-            description = tables.describe(conn, table, "UPDATING" if created else "ACTIVE")
-        for index in description.get("GlobalSecondaryIndexes", []):
-            if index["IndexName"] in created:
-                index["IndexStatus"] = "CREATING"
-        return {"TableDescription": description}
+            table, _created = tables.update(conn, table, params, self._now())
+            return {"TableDescription": tables.describe(conn, table, self._now())}
 
     def delete_table(self, ctx: RequestContext, params: Params) -> Params:
         with self.env.store.db() as conn:
@@ -129,28 +137,25 @@ class DynamoDBProvider(Provider):
     # -- items -----------------------------------------------------------------------------------
 
     def put_item(self, ctx: RequestContext, params: Params) -> Params:
-        return_values = items.check_return_values("PutItem", params)
-        with self.env.store.db() as conn:
-            table = tables.find_for_data(conn, ctx.account_id, ctx.region, params["TableName"])
-            plan = items.plan_put(conn, table, params)
-            plan.apply(conn, self._now())
-        return self._write_output(plan, params, return_values)
+        return self._write(ctx, params, "PutItem", items.plan_put)
 
     def update_item(self, ctx: RequestContext, params: Params) -> Params:
-        return_values = items.check_return_values("UpdateItem", params)
-        with self.env.store.db() as conn:
-            table = tables.find_for_data(conn, ctx.account_id, ctx.region, params["TableName"])
-            plan = items.plan_update(conn, table, params)
-            plan.apply(conn, self._now())
-        return self._write_output(plan, params, return_values)
+        return self._write(ctx, params, "UpdateItem", items.plan_update)
 
     def delete_item(self, ctx: RequestContext, params: Params) -> Params:
-        return_values = items.check_return_values("DeleteItem", params)
+        return self._write(ctx, params, "DeleteItem", items.plan_delete)
+
+    def _write(self, ctx: RequestContext, params: Params, operation: str, planner: Any) -> Params:
+        return_values = items.check_return_values(operation, params)
         with self.env.store.db() as conn:
             table = tables.find_for_data(conn, ctx.account_id, ctx.region, params["TableName"])
-            plan = items.plan_delete(conn, table, params)
+            plan = planner(conn, table, params)
             plan.apply(conn, self._now())
-        return self._write_output(plan, params, return_values)
+            metrics = item_collections.requested(conn, params, table, plan.key, plan.old, plan.new)
+        result = self._write_output(plan, params, return_values)
+        if metrics is not None:
+            result["ItemCollectionMetrics"] = metrics
+        return result
 
     @staticmethod
     def _write_output(plan: items.Plan, params: Params, return_values: str) -> Params:
@@ -177,12 +182,12 @@ class DynamoDBProvider(Provider):
     def query(self, ctx: RequestContext, params: Params) -> Params:
         with self.env.store.read() as conn:
             table = tables.find_for_data(conn, ctx.account_id, ctx.region, params["TableName"])
-            return reads.query(conn, table, params)
+            return reads.query(conn, table, params, self._now())
 
     def scan(self, ctx: RequestContext, params: Params) -> Params:
         with self.env.store.read() as conn:
             table = tables.find_for_data(conn, ctx.account_id, ctx.region, params["TableName"])
-            return reads.scan(conn, table, params)
+            return reads.scan(conn, table, params, self._now())
 
     # -- batches and transactions -----------------------------------------------------------------
 
@@ -201,3 +206,27 @@ class DynamoDBProvider(Provider):
     def transact_get_items(self, ctx: RequestContext, params: Params) -> Params:
         with self.env.store.read() as conn:
             return transactions.get(conn, ctx.account_id, ctx.region, params)
+
+    # -- PartiQL -----------------------------------------------------------------------------------
+
+    def execute_statement(self, ctx: RequestContext, params: Params) -> Params:
+        statement = partiql.parse_request(params)
+        if statement.is_read:
+            with self.env.store.read() as conn:
+                return partiql.select(conn, ctx.account_id, ctx.region, statement, params, self._now())
+        with self.env.store.db() as conn:
+            return partiql.write(conn, ctx.account_id, ctx.region, statement, params, self._now())
+
+    def batch_execute_statement(self, ctx: RequestContext, params: Params) -> Params:
+        slots = partiql_batches.parse_batch(params)
+        scope = self.env.store.db if partiql_batches.has_writes(slots) else self.env.store.read
+        with scope() as conn:
+            return partiql_batches.batch(conn, ctx.account_id, ctx.region, params, slots, self._now())
+
+    def execute_transaction(self, ctx: RequestContext, params: Params) -> Params:
+        parsed = partiql_batches.parse_transaction(params)
+        if parsed and parsed[0].is_read:
+            with self.env.store.read() as conn:
+                return partiql_batches.transact_read(conn, ctx.account_id, ctx.region, params, parsed)
+        with self.env.store.db() as conn:
+            return partiql_batches.transact_write(conn, ctx.account_id, ctx.region, params, parsed, self._now())

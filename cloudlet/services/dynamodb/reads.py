@@ -6,10 +6,10 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
-from cloudlet.services.dynamodb import capacity, keys, requests, store
-from cloudlet.services.dynamodb.attributes import Item, check_item, loads
+from cloudlet.services.dynamodb import capacity, keys, requests, store, writes
+from cloudlet.services.dynamodb.attributes import Item, check_item, item_size, loads
 from cloudlet.services.dynamodb.errors import ValidationException, invalid
-from cloudlet.services.dynamodb.expressions.evaluator import matches, project
+from cloudlet.services.dynamodb.expressions.evaluator import matches, project, top_names
 from cloudlet.services.dynamodb.expressions.keycondition import KeyCondition, with_partition
 from cloudlet.services.dynamodb.schema import Index, KeyAttribute, Table
 
@@ -17,42 +17,43 @@ PAGE_BYTES = 1024 * 1024
 _SELECTS = ("ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT")
 
 
-def index_of(table: Table, params: dict[str, Any]) -> Index | None:
-    name = params.get("IndexName")
+def index_of(table: Table, name: str | None, now: float) -> Index | None:
     if name is None:
         return None
     index = table.indexes.get(name)
     if index is None:
         raise ValidationException(f"The table does not have the specified index: {name}")
+    if index.active_at > now:
+        raise ValidationException(f"Cannot read from backfilling global secondary index: {name}")
     return index
 
 
-def query(conn: sqlite3.Connection, table: Table, params: dict[str, Any]) -> dict[str, Any]:
+def query(conn: sqlite3.Connection, table: Table, params: dict[str, Any], now: float) -> dict[str, Any]:
     expressions = requests.parse(params)
     if expressions.key is None:
         raise ValidationException("Either the KeyConditions or KeyConditionExpression parameter must be specified in"
                                   " the request.")
-    index = index_of(table, params)
+    index = index_of(table, params.get("IndexName"), now)
     hash_key, range_key = (index.hash_key, index.range_key) if index else (table.hash_key, table.range_key)
     condition = with_partition(expressions.key, hash_key.name)
     partition = _partition_bytes(condition, hash_key)
-    low, high = _sort_bounds(condition, range_key)
+    low, high = sort_bounds(condition, range_key)
     forward = params.get("ScanIndexForward", True)
     start = None
     if params.get("ExclusiveStartKey"):
-        position = _start_position(table, index, params["ExclusiveStartKey"])
+        position = start_position(table, index, params["ExclusiveStartKey"])
         if position[1] != partition:
             raise ValidationException("The provided starting key is outside query boundaries based on provided"
                                       " conditions")
         start = position[2:]
     rows = store.query_range(conn, table.id, index.name if index else None, (keys.hash_of(partition), partition),
                              low, high, forward, start)
-    return _page(table, index, rows, params, expressions)
+    return page(conn, table, index, rows, params, expressions)
 
 
-def scan(conn: sqlite3.Connection, table: Table, params: dict[str, Any]) -> dict[str, Any]:
+def scan(conn: sqlite3.Connection, table: Table, params: dict[str, Any], now: float) -> dict[str, Any]:
     expressions = requests.parse(params)
-    index = index_of(table, params)
+    index = index_of(table, params.get("IndexName"), now)
     segment, total = params.get("Segment"), params.get("TotalSegments")
     if (segment is None) != (total is None):
         raise ValidationException("The TotalSegments parameter is required but was not present in the request when"
@@ -65,9 +66,9 @@ def scan(conn: sqlite3.Connection, table: Table, params: dict[str, Any]) -> dict
     hashes = keys.segment_range(segment, total) if segment is not None else (0, keys.HASH_SPACE)
     start = None
     if params.get("ExclusiveStartKey"):
-        start = _start_position(table, index, params["ExclusiveStartKey"])
+        start = start_position(table, index, params["ExclusiveStartKey"])
     rows = store.scan_range(conn, table.id, index.name if index else None, hashes, start)
-    return _page(table, index, rows, params, expressions)
+    return page(conn, table, index, rows, params, expressions)
 
 
 def _partition_bytes(condition: KeyCondition, hash_key: KeyAttribute) -> bytes:
@@ -79,7 +80,7 @@ def _partition_bytes(condition: KeyCondition, hash_key: KeyAttribute) -> bytes:
     return keys.encode(hash_key.kind, value)
 
 
-def _sort_bounds(condition: KeyCondition, range_key: KeyAttribute | None) -> tuple[Any, Any]:
+def sort_bounds(condition: KeyCondition, range_key: KeyAttribute | None) -> tuple[Any, Any]:
     if condition.sort is None:
         return None, None
     name, op, values = condition.sort
@@ -109,7 +110,7 @@ def _prefix_end(prefix: bytes) -> tuple[bytes, bool] | None:
     return trimmed[:-1] + bytes([trimmed[-1] + 1]), False
 
 
-def _start_position(table: Table, index: Index | None, start_key: Item) -> tuple[Any, ...]:
+def start_position(table: Table, index: Index | None, start_key: Item) -> tuple[Any, ...]:
     start_key = check_item(start_key)
     names = set(table.key_names()) | (set(index.key_names()) if index else set())
     if set(start_key) != names:
@@ -123,21 +124,29 @@ def _start_position(table: Table, index: Index | None, start_key: Item) -> tuple
     return (*index_key, base[1], base[2])
 
 
-def _page(table: Table, index: Index | None, rows: Iterator[tuple[int, str]], params: dict[str, Any],
-          expressions: requests.Expressions) -> dict[str, Any]:
+def page(conn: sqlite3.Connection, table: Table, index: Index | None, rows: Iterator[tuple[int, str]],
+         params: dict[str, Any], expressions: requests.Expressions) -> dict[str, Any]:
     select = _select(params, expressions, index)
+    fetch = _fetches_base(table, index, select, expressions)
     limit = params.get("Limit")
+    consistent = bool(params.get("ConsistentRead"))
     items: list[Item] = []
     scanned = read_bytes = 0
+    fetched_units = 0.0
     last: Item | None = None
     for size, text in rows:
-        item = loads(text)
+        item = entry = loads(text)
         scanned += 1
         read_bytes += size
+        if fetch:
+            # An LSI lives beside its base items: attributes it does not project are read from
+            # the table, each item a read of its own (AWS's extra capacity for LSI fetches).
+            item = writes.load(conn, table, table.key_of_item(entry)) or entry
+            fetched_units += capacity.read_units(item_size(item), consistent)
         if expressions.filter is None or matches(expressions.filter, item):
             items.append(item)
         if (limit is not None and scanned >= limit) or read_bytes >= PAGE_BYTES:
-            last = item
+            last = entry
             break
     result: dict[str, Any] = {"Count": len(items), "ScannedCount": scanned}
     if select != "COUNT":
@@ -146,18 +155,33 @@ def _page(table: Table, index: Index | None, rows: Iterator[tuple[int, str]], pa
     if last is not None:
         names = table.key_names() + (index.key_names() if index else ())
         result["LastEvaluatedKey"] = {name: last[name] for name in names if name in last}
-    units = capacity.read_units(read_bytes, bool(params.get("ConsistentRead")))
-    spent = capacity.consumed(params.get("ReturnConsumedCapacity"), table.name, 0 if index else units, "read",
-                              {index.name: (index.is_global, units)} if index else None)
+    units = capacity.read_units(read_bytes, consistent)
+    spent = capacity.consumed(params.get("ReturnConsumedCapacity"), table.name, fetched_units if index else units,
+                              "read", {index.name: (index.is_global, units)} if index else None)
     if spent:
         result["ConsumedCapacity"] = spent
     return result
 
 
+def _fetches_base(table: Table, index: Index | None, select: str, expressions: requests.Expressions) -> bool:
+    """Whether a read of a local index needs attributes the index does not hold."""
+    if index is None or index.is_global or index.projection == "ALL":
+        return False
+    if select == "ALL_ATTRIBUTES":
+        return True
+    held = table.projected_names(index)
+    wanted = {path.elements[0] for path in expressions.projection_paths or ()}
+    if expressions.filter is not None:
+        wanted |= top_names(expressions.filter)
+    return not wanted <= held
+
+
 def _select(params: dict[str, Any], expressions: requests.Expressions, index: Index | None) -> str:
     select = params.get("Select")
     if select is None:
-        return "SPECIFIC_ATTRIBUTES" if expressions.projection is not None else "ALL_ATTRIBUTES"
+        if expressions.projection is not None:
+            return "SPECIFIC_ATTRIBUTES"
+        return "ALL_PROJECTED_ATTRIBUTES" if index is not None else "ALL_ATTRIBUTES"
     if select == "SPECIFIC_ATTRIBUTES" and expressions.projection is None:
         return select
     if select != "SPECIFIC_ATTRIBUTES" and expressions.projection is not None:
@@ -170,10 +194,8 @@ def _select(params: dict[str, Any], expressions: requests.Expressions, index: In
     if select == "ALL_PROJECTED_ATTRIBUTES" and index is None:
         raise ValidationException("One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES is"
                                   " not supported on a table; use ALL_ATTRIBUTES")
-    if select == "ALL_ATTRIBUTES" and index is not None and index.projection != "ALL":
+    if select == "ALL_ATTRIBUTES" and index is not None and index.is_global and index.projection != "ALL":
         raise ValidationException("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not"
-                                  " supported for global secondary index "
-                                  f"{index.name} because its projection type is not ALL" if index.is_global else
-                                  "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not"
-                                  " supported for local secondary index without projection type ALL")
+                                  f" supported for global secondary index {index.name} because its projection"
+                                  " type is not ALL")
     return select

@@ -34,6 +34,7 @@ class Index:
     range_key: KeyAttribute | None
     projection: str  # KEYS_ONLY, INCLUDE, ALL
     non_key_attributes: tuple[str, ...] = ()
+    active_at: float = 0.0  # a GSI added by UpdateTable is CREATING (backfilling) until then
 
     def key_names(self) -> tuple[str, ...]:
         return (self.hash_key.name,) + ((self.range_key.name,) if self.range_key else ())
@@ -100,10 +101,14 @@ class Table:
                     f" IndexName: {index.name}, IndexKey: {attribute.name}")
         return keys.hash_of(partition), partition, sort
 
+    def projected_names(self, index: Index) -> set[str]:
+        """The attributes a KEYS_ONLY or INCLUDE index holds."""
+        return set(self.key_names()) | set(index.key_names()) | set(index.non_key_attributes)
+
     def project(self, index: Index, item: Item) -> Item:
         if index.projection == "ALL":
             return item
-        names = set(self.key_names()) | set(index.key_names()) | set(index.non_key_attributes)
+        names = self.projected_names(index)
         return {name: value for name, value in item.items() if name in names}
 
     def _key_attributes(self) -> tuple[KeyAttribute, ...]:
@@ -147,7 +152,8 @@ def _parse(table_id: int, account: str, region: str, name: str, meta_text: str) 
             projection = entry["Projection"]
             indexes[entry["IndexName"]] = Index(
                 entry["IndexName"], kind.startswith("Global"), index_hash, index_range,
-                projection.get("ProjectionType", "ALL"), tuple(projection.get("NonKeyAttributes", ())))
+                projection.get("ProjectionType", "ALL"), tuple(projection.get("NonKeyAttributes", ())),
+                entry.get("ActiveAt", 0.0))
     stream = meta.get("StreamSpecification") or {}
     ttl = meta.get("TimeToLive") or {}
     return Table(

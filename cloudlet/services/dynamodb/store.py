@@ -321,3 +321,13 @@ def trim_stream_records(conn: sqlite3.Connection, before: float) -> None:
 def table_by_id(conn: sqlite3.Connection, table_id: int) -> tuple[str, str, str, str] | None:
     row = conn.execute("SELECT account, region, name, meta FROM ddb_tables WHERE id = ?", (table_id,)).fetchone()
     return (row[0], row[1], row[2], row[3]) if row else None
+
+
+def collection_size(conn: sqlite3.Connection, table_id: int, local_indexes: list[str], h: int, pk: bytes) -> int:
+    """Bytes of one partition key's items and their entries in the given (local) indexes."""
+    items = conn.execute("SELECT COALESCE(SUM(size), 0) FROM ddb_items WHERE table_id = ? AND h = ? AND pk = ?",
+                         (table_id, h, pk)).fetchone()[0]
+    marks = ", ".join("?" * len(local_indexes))
+    indexed = conn.execute(f"SELECT COALESCE(SUM(size), 0) FROM ddb_index_items WHERE table_id = ? AND idx IN ({marks})"
+                           " AND h = ? AND pk = ?", (table_id, *local_indexes, h, pk)).fetchone()[0]
+    return items + indexed

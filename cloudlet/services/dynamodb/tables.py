@@ -25,6 +25,9 @@ from cloudlet.services.dynamodb.schema import Table, table_from_row
 
 MAX_GSIS = 20
 MAX_LSIS = 5
+# How long a GSI added by UpdateTable stays CREATING (backfilling) on the clock: long enough
+# for a client to see AWS's transition, short enough not to slow anyone down.
+INDEX_BUILD_SECONDS = 3.0
 
 
 def timestamp(epoch: float) -> datetime:
@@ -177,8 +180,10 @@ def _index_meta(index: dict[str, Any], billing: str | None) -> dict[str, Any]:
 
 # -- DescribeTable ----------------------------------------------------------------------------------
 
-def describe(conn: sqlite3.Connection, table: Table, status: str = "ACTIVE") -> dict[str, Any]:
+def describe(conn: sqlite3.Connection, table: Table, now: float, status: str = "ACTIVE") -> dict[str, Any]:
     meta = table.meta
+    if status == "ACTIVE" and any(index.active_at > now for index in table.indexes.values()):
+        status = "UPDATING"
     count, size = store.table_usage(conn, table.id)
     description: dict[str, Any] = {
         "TableName": table.name, "TableArn": table.arn, "TableId": meta["TableId"], "TableStatus": status,
@@ -194,7 +199,7 @@ def describe(conn: sqlite3.Connection, table: Table, status: str = "ACTIVE") -> 
                                              "LastUpdateToPayPerRequestDateTime": timestamp(meta["CreationDateTime"])}
     for kind in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes"):
         if meta.get(kind):
-            description[kind] = [_describe_index(conn, table, index, kind) for index in meta[kind]]
+            description[kind] = [_describe_index(conn, table, index, kind, now) for index in meta[kind]]
     if meta.get("StreamSpecification", {}).get("StreamEnabled"):
         description["StreamSpecification"] = meta["StreamSpecification"]
     if meta.get("LatestStreamArn"):
@@ -203,12 +208,16 @@ def describe(conn: sqlite3.Connection, table: Table, status: str = "ACTIVE") -> 
     return description
 
 
-def _describe_index(conn: sqlite3.Connection, table: Table, index: dict[str, Any], kind: str) -> dict[str, Any]:
+def _describe_index(conn: sqlite3.Connection, table: Table, index: dict[str, Any], kind: str,
+                    now: float) -> dict[str, Any]:
     count, size = store.index_usage(conn, table.id, index["IndexName"])
     described = {**index, "IndexSizeBytes": size, "ItemCount": count,
                  "IndexArn": f"{table.arn}/index/{index['IndexName']}"}
+    active_at = described.pop("ActiveAt", 0.0)
     if kind == "GlobalSecondaryIndexes":
-        described["IndexStatus"] = index.get("IndexStatus", "ACTIVE")
+        described["IndexStatus"] = "CREATING" if active_at > now else "ACTIVE"
+        if active_at > now:
+            described["Backfilling"] = True
         described["ProvisionedThroughput"] = {**index.get("ProvisionedThroughput", {}), "NumberOfDecreasesToday": 0}
     return described
 
@@ -235,7 +244,7 @@ def update(conn: sqlite3.Connection, table: Table, params: dict[str, Any], now: 
         meta["DeletionProtectionEnabled"] = params["DeletionProtectionEnabled"]
     if params.get("TableClass"):
         meta["TableClass"] = params["TableClass"]
-    created = _update_indexes(conn, table, meta, params.get("GlobalSecondaryIndexUpdates") or [])
+    created = _update_indexes(conn, table, meta, params.get("GlobalSecondaryIndexUpdates") or [], now)
     table = save(conn, table, meta)
     stream = params.get("StreamSpecification")
     if stream is not None:
@@ -254,7 +263,7 @@ def _merge_definitions(meta: dict[str, Any], definitions: list[dict[str, str]]) 
 
 
 def _update_indexes(conn: sqlite3.Connection, table: Table, meta: dict[str, Any],
-                    updates: list[dict[str, Any]]) -> set[str]:
+                    updates: list[dict[str, Any]], now: float) -> set[str]:
     gsis = meta.setdefault("GlobalSecondaryIndexes", [])
     created: set[str] = set()
     for change in updates:
@@ -269,7 +278,7 @@ def _update_indexes(conn: sqlite3.Connection, table: Table, meta: dict[str, Any]
                 if entry["AttributeName"] not in defined:
                     raise invalid("Some index key attributes are not defined in AttributeDefinitions. Keys:"
                                   f" [{entry['AttributeName']}], AttributeDefinitions: [{', '.join(sorted(defined))}]")
-            gsis.append(_index_meta(index, meta["BillingMode"]))
+            gsis.append({**_index_meta(index, meta["BillingMode"]), "ActiveAt": now + INDEX_BUILD_SECONDS})
             created.add(index["IndexName"])
         elif "Delete" in change:
             name = change["Delete"]["IndexName"]
@@ -365,7 +374,7 @@ def delete(conn: sqlite3.Connection, table: Table, now: float) -> dict[str, Any]
     if table.meta.get("DeletionProtectionEnabled"):
         raise ValidationException("Resource cannot be deleted as it is currently protected against deletion."
                                   " Disable deletion protection first.")
-    description = describe(conn, table, "DELETING")
+    description = describe(conn, table, now, "DELETING")
     if table.stream_arn:
         store.disable_stream(conn, table.stream_arn, now)
     store.delete_table(conn, table.id)

@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-from cloudlet.services.dynamodb import capacity, items, store, tables
+from cloudlet.services.dynamodb import capacity, item_collections, items, store, tables
 from cloudlet.services.dynamodb.attributes import item_size
 from cloudlet.services.dynamodb.errors import (
     ConditionalCheckFailedException,
@@ -36,7 +36,7 @@ def write(conn: sqlite3.Connection, account: str, region: str, params: dict[str,
     if len(actions) > MAX_ACTIONS:
         raise ValidationException(f"Member must have length less than or equal to {MAX_ACTIONS}")
     token = params.get("ClientRequestToken")
-    if token and _seen(conn, account, region, token, actions, now):
+    if token and seen_token(conn, account, region, token, actions, now):
         return _output(params, [])
     plans, reasons, failed = [], [], False
     seen_keys: set[tuple[int, Any]] = set()
@@ -62,10 +62,15 @@ def write(conn: sqlite3.Connection, account: str, region: str, params: dict[str,
     for plan in plans:
         if plan.new is not plan.old:
             plan.apply(conn, now)
-    return _output(params, plans)
+    result = _output(params, plans)
+    written = [(plan.table, plan.key, plan.old, plan.new) for plan in plans if plan.new is not plan.old]
+    metrics = item_collections.per_table(conn, params, written)
+    if metrics:
+        result["ItemCollectionMetrics"] = metrics
+    return result
 
 
-def _seen(conn: sqlite3.Connection, account: str, region: str, token: str, actions: list[Any], now: float) -> bool:
+def seen_token(conn: sqlite3.Connection, account: str, region: str, token: str, actions: list[Any], now: float) -> bool:
     digest = hashlib.sha256(json.dumps(actions, sort_keys=True, default=repr).encode()).hexdigest()
     known = store.find_token(conn, account, region, token, now - TOKEN_LIFETIME)
     if known is None:

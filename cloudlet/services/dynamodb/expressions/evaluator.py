@@ -120,6 +120,17 @@ def _contains(value: AttributeValue, argument: AttributeValue) -> bool:
     return False
 
 
+def top_names(node: Any) -> set[str]:
+    """The attribute names a condition tree reads (the first element of each path)."""
+    if type(node) is ast.Path:
+        return {node.elements[0]} if isinstance(node.elements[0], str) else set()
+    if type(node) is ast.Value:
+        return set()
+    children = [getattr(node, name) for name in ("left", "right", "operand", "low", "high") if hasattr(node, name)]
+    children += list(getattr(node, "args", ())) + list(getattr(node, "choices", ()))
+    return set().union(*(top_names(child) for child in children))
+
+
 # -- projection --------------------------------------------------------------------------------------
 
 _LEAF: dict[Any, Any] = {}

@@ -1,0 +1,1 @@
+"""PartiQL for DynamoDB: lexer -> parser (statements over the expression AST) -> executor."""
