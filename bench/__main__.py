@@ -10,8 +10,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bench import loads, measure, report
+from bench import sqs as sqs_bench
 from bench.client import TargetFailed, sts_client, wait_ready
 from bench.peers import DEFAULT_TARGETS, FIGURES, TARGETS, Running, Target
+
+report.ROWS = (*report.ROWS, *sqs_bench.ROWS)
+KNOWN_FIGURES = (*FIGURES, *sqs_bench.FIGURES, sqs_bench.ALIAS)
 
 
 @dataclass(frozen=True)
@@ -20,9 +24,10 @@ class Settings:
     sts_calls: int = 2000
     sts_warmup: int = 200
     load: loads.Load = field(default_factory=loads.Load)
+    sqs: sqs_bench.SqsSettings = field(default_factory=sqs_bench.SqsSettings)
 
 
-QUICK = Settings(starts=2, sts_calls=300, sts_warmup=50, load=loads.Load(seconds=3))
+QUICK = Settings(starts=2, sts_calls=300, sts_warmup=50, load=loads.Load(seconds=3), sqs=sqs_bench.QUICK)
 
 
 def _names(text: str, known: tuple[str, ...] | dict[str, Target], what: str) -> list[str]:
@@ -35,7 +40,7 @@ def _names(text: str, known: tuple[str, ...] | dict[str, Target], what: str) -> 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description="cloudlet against its peers")
-    parser.add_argument("--only", default=",".join(FIGURES), help=f"figures to take, from {', '.join(FIGURES)}")
+    parser.add_argument("--only", default=",".join(FIGURES), help=f"figures to take, from {', '.join(KNOWN_FIGURES)}")
     parser.add_argument("--targets", default=",".join(DEFAULT_TARGETS),
                         help=f"targets in run order, from {', '.join(TARGETS)}")
     parser.add_argument("--quick", action="store_true", help="fewer starts and calls, 3 s of wrk: a smoke run")
@@ -45,7 +50,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    figures = _names(args.only, FIGURES, "figure")
+    figures = sqs_bench.expand(_names(args.only, KNOWN_FIGURES, "figure"))
     targets = _names(args.targets, TARGETS, "target")
     settings = QUICK if args.quick else Settings()
     if "capacity" in figures and loads.wrk_path() is None:
@@ -62,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_target(target: Target, figures: list[str], settings: Settings) -> dict[str, Any]:
-    wanted = [f for f in figures if f in target.figures]
+    wanted = [f for f in figures if f in target.figures or sqs_bench.applies(target.name, f)]
     result: dict[str, Any] = {"version": target.version(), "about": target.about, "figures": {}, "errors": {}}
     _say(f"{target.name} {result['version']}: {', '.join(wanted)}")
     if "startup" in wanted:
@@ -89,6 +94,7 @@ def _measure_live(result: dict[str, Any], wanted: list[str], running: Running, c
         _take(result, "capacity", lambda: loads.capacity(running.endpoint, settings.load))
         if "rss" in result["figures"]:
             result["figures"]["rss"]["after_load_rss_mb"] = round(running.rss_bytes() / measure.MB, 1)
+    sqs_bench.measure(running.endpoint, wanted, settings.sqs, lambda figure, take: _take(result, figure, take))
 
 
 def _take(result: dict[str, Any], figure: str, take: Callable[[], Any]) -> None:

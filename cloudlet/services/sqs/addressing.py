@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 import secrets
 from urllib.parse import urlsplit
@@ -55,8 +56,10 @@ def new_token() -> str:
 
 def receipt_handle(queue_id: int, row_id: int, token: str) -> str:
     raw = f"{queue_id}:{row_id}:{token}".encode()
-    # Padded with random bytes to the length clients are used to (AWS's are ~180 characters).
-    return base64.b64encode(raw + b"\x00" + secrets.token_bytes(96)).decode()
+    # Padded to the length clients are used to (AWS's are ~180 characters). The padding comes
+    # from the token, so one receive always has one handle: a FIFO receive repeated with its
+    # ReceiveRequestAttemptId answers the same handles.
+    return base64.b64encode(raw + b"\x00" + hashlib.shake_256(raw).digest(96)).decode()
 
 
 def parse_receipt_handle(handle: str) -> tuple[int, int, str]:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from cloudlet.services.sqs import policy
 from cloudlet.services.sqs.errors import InvalidAttributeName, InvalidAttributeValue, InvalidParameterValue
 
 MAX_MESSAGE_SIZE = 1_048_576
@@ -126,7 +127,10 @@ def _canonical(name: str, value: str, fifo: bool, lookup: Callable[[str], dict[s
     if name == "RedriveAllowPolicy":
         return _redrive_allow_policy(value)
     if name == "Policy" and value:
-        _json_object(name, value)
+        try:
+            policy.statements(_json_object(name, value))
+        except policy.PolicyError:
+            raise InvalidAttributeValue(name) from None
     return value
 
 

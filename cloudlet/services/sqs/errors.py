@@ -1,6 +1,8 @@
 """SQS's errors, one class per code; the protocol layer maps modelled shapes to the query-era
 codes (`AWS.SimpleQueueService.NonExistentQueue`) that clients match on."""
 
+from __future__ import annotations
+
 from cloudlet.aws.errors import ServiceError
 
 
@@ -17,6 +19,31 @@ class QueueNameExists(ServiceError):
     def __init__(self, attribute: str) -> None:
         super().__init__(f"A queue already exists with the same name and a different value for attribute {attribute}")
 
+
+
+class QueueDeletedRecently(ServiceError):
+    code, status = "QueueDeletedRecently", 400
+
+    def __init__(self) -> None:
+        super().__init__("You must wait 60 seconds after deleting a queue before you can create another with the"
+                         " same name.")
+
+
+class AccessDenied(ServiceError):
+    """What SQS answers a caller (or a delivering service) the queue's policy does not allow."""
+
+    code, status = "AccessDenied", 403
+
+    @classmethod
+    def for_resource(cls, region: str, account_id: str, name: str) -> AccessDenied:
+        """The form a delivering service (SNS, S3) logs."""
+        return cls(f"Access to the resource https://sqs.{region}.amazonaws.com/{account_id}/{name} is denied.")
+
+    @classmethod
+    def for_caller(cls, principal_arn: str, action: str, resource: str, explicit: bool) -> AccessDenied:
+        why = ("with an explicit deny in a resource-based policy" if explicit
+               else f"because no resource-based policy allows the {action} action")
+        return cls(f"User: {principal_arn} is not authorized to perform: {action} on resource: {resource} {why}")
 
 
 class PurgeQueueInProgress(ServiceError):

@@ -1,4 +1,9 @@
-"""SQS: queues, messages with visibility and delays, long polling, FIFO, dead-letter queues."""
+"""SQS: queues, messages with visibility and delays, long polling, FIFO, dead-letter queues.
+
+Besides the AWS operations, other services deliver into queues through one public method,
+`deliver_from_service` (see its docstring): SNS subscriptions, S3 event notifications and any
+later service principal. It applies the queue policy exactly as SQS does for such deliveries.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,17 @@ from typing import Any
 from cloudlet.edge.types import RequestContext
 from cloudlet.services.base import Provider
 from cloudlet.services.environment import Environment
-from cloudlet.services.sqs import addressing, attributes, batches, moves, queues, receiving, sending, store
+from cloudlet.services.sqs import (
+    access,
+    addressing,
+    attributes,
+    batches,
+    moves,
+    queues,
+    receiving,
+    sending,
+    store,
+)
 from cloudlet.services.sqs.errors import (
     BatchRequestTooLong,
     InvalidParameterValue,
@@ -55,6 +70,7 @@ class SqsProvider(Provider):
         queue = store.find_queue(conn, account_id, ctx.region, name)
         if queue is None:
             raise QueueDoesNotExist()
+        access.check_caller(queue, ctx, ctx.operation or "", self.env.clock.now())
         return queue
 
     def _queue_by_arn(self, conn: sqlite3.Connection, arn: str) -> store.Queue:
@@ -84,6 +100,7 @@ class SqsProvider(Provider):
             queue = store.find_queue(conn, account_id, ctx.region, params["QueueName"])
         if queue is None:
             raise QueueDoesNotExist()
+        access.check_caller(queue, ctx, "GetQueueUrl", self.env.clock.now())
         return {"QueueUrl": addressing.queue_url(ctx, queue.account_id, queue.name)}
 
     def list_queues(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -118,7 +135,7 @@ class SqsProvider(Provider):
 
     def delete_queue(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         with self.env.store.db() as conn:
-            store.delete_queue(conn, self._queue(conn, ctx, params["QueueUrl"]))
+            store.delete_queue(conn, self._queue(conn, ctx, params["QueueUrl"]), self.env.clock.now())
         return {}
 
     def purge_queue(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -186,6 +203,45 @@ class SqsProvider(Provider):
                                          self.env.store.db)
         self.waiters.notify(queue.id)
         return result
+
+    def deliver_from_service(self, queue_arn: str, body: str, attributes: dict[str, dict[str, Any]] | None = None,
+                             *, source_arn: str, service_principal: str, source_account: str | None = None,
+                             group_id: str | None = None, deduplication_id: str | None = None,
+                             sender_id: str | None = None) -> dict[str, Any]:
+        """Sends a message into a queue on behalf of another service: SNS, S3 notifications...
+
+        - `queue_arn`: the destination queue (its region and account come from the ARN).
+        - `body`, `attributes`: as SendMessage's MessageBody and MessageAttributes (values
+          {"DataType", "StringValue" | "BinaryValue" (bytes)}), checked the same way.
+        - `source_arn`: the topic, bucket or rule the message comes from (`aws:SourceArn`).
+        - `service_principal`: who delivers, e.g. "sns.amazonaws.com", "s3.amazonaws.com".
+        - `source_account`: the source's owner (`aws:SourceAccount`); taken from `source_arn`
+          when omitted, which S3 must not do: a bucket ARN names no account.
+        - `group_id`, `deduplication_id`: for FIFO queues (SNS FIFO topics).
+        - `sender_id`: the SenderId receivers see (defaults to the service principal).
+
+        The queue's Policy must Allow `sqs:SendMessage` to the service principal (conditions on
+        aws:SourceArn / aws:SourceAccount are evaluated) and no statement may Deny it, even when
+        source and queue share an account: a service principal belongs to no account. Returns
+        SendMessage's answer. Raises QueueDoesNotExist (the queue is gone), AccessDenied (403, the
+        policy does not allow it: AWS does not retry this) or SendMessage's validation errors;
+        all are ServiceErrors. Sync and quick: call it from a coroutine directly.
+        """
+        now = self.env.clock.now()
+        if source_account is None:
+            parts = source_arn.split(":")
+            source_account = parts[4] if len(parts) > 4 and parts[4] else None
+        params: dict[str, Any] = {"MessageBody": body, "MessageAttributes": attributes or None,
+                                  "MessageGroupId": group_id, "MessageDeduplicationId": deduplication_id}
+        with self.env.store.db() as conn:
+            queue = store.find_queue_by_arn(conn, queue_arn)
+            if queue is None:
+                raise QueueDoesNotExist()
+            access.check_service_delivery(queue, service_principal, source_arn, source_account, now)
+            answer = sending.send(conn, queue, {k: v for k, v in params.items() if v is not None},
+                                  sender_id or service_principal, now)
+        self.waiters.notify(queue.id)
+        return answer
 
     # -- receiving ---------------------------------------------------------------------------
 

@@ -8,9 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 from cloudlet.services.sqs import attributes, store
-from cloudlet.services.sqs.errors import InvalidParameterValue, QueueNameExists
+from cloudlet.services.sqs.errors import InvalidParameterValue, QueueDeletedRecently, QueueNameExists
 
 MAX_TAGS = 50
+NAME_HELD_AFTER_DELETE = 60.0
 
 
 def arn_lookup(conn: sqlite3.Connection) -> Callable[[str], dict[str, Any] | None]:
@@ -33,6 +34,8 @@ def create(conn: sqlite3.Connection, account_id: str, region: str, name: str, ar
     if existing is not None:
         _check_same(existing, requested, initial)
         return existing
+    if store.deleted_since(conn, account_id, region, name, now - NAME_HELD_AFTER_DELETE):
+        raise QueueDeletedRecently()
     check_tags(tags)
     return store.insert_queue(conn, account_id, region, name, arn, fifo, initial, tags, now)
 

@@ -4,6 +4,11 @@ Standard queues hand out visible messages roughly in the order they became visib
 queues hand them out in send order per message group, and skip every group that has a
 message in flight, so a group has at most one batch out at a time. A message already received
 maxReceiveCount times moves to the dead-letter queue instead of being received again.
+
+A FIFO receive with a ReceiveRequestAttemptId is remembered for five minutes: repeating it
+(a client retrying after a lost answer) returns the same messages with the same receipt
+handles and restarts their visibility timeout, as long as none of them was deleted, had its
+visibility changed or was received by someone else meanwhile; otherwise it is a new receive.
 """
 
 from __future__ import annotations
@@ -12,8 +17,10 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from cloudlet.services.sqs import addressing, messages, store
+from cloudlet.services.sqs import addressing, messages, sending, store
 from cloudlet.services.sqs.errors import InvalidParameterValue
+
+ATTEMPT_WINDOW = 300.0
 
 SYSTEM_NAMES = ("SenderId", "SentTimestamp", "ApproximateReceiveCount", "ApproximateFirstReceiveTimestamp",
                 "SequenceNumber", "MessageDeduplicationId", "MessageGroupId", "AWSTraceHeader",
@@ -27,6 +34,7 @@ class ReceiveRequest:
     wait: int | None
     system_names: frozenset[str]
     attribute_names: list[str]
+    attempt_id: str | None = None
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> ReceiveRequest:
@@ -45,31 +53,75 @@ class ReceiveRequest:
                                         " >= 0 and <= 20, if provided.")
         names = {*params.get("AttributeNames", ()), *params.get("MessageSystemAttributeNames", ())}
         system = frozenset(SYSTEM_NAMES) if "All" in names else frozenset(names) & frozenset(SYSTEM_NAMES)
-        return cls(count, visibility, wait, system, list(params.get("MessageAttributeNames", ())))
+        return cls(count, visibility, wait, system, list(params.get("MessageAttributeNames", ())),
+                   params.get("ReceiveRequestAttemptId"))
 
 
 def receive(conn: sqlite3.Connection, queue: store.Queue, request: ReceiveRequest, now: float) -> list[dict[str, Any]]:
     store.expire_messages(conn, queue.id, now - queue.int_attribute("MessageRetentionPeriod"))
-    redrive = _Redrive.of(conn, queue)
     visibility = queue.visibility_timeout if request.visibility is None else request.visibility
+    attempt_id = request.attempt_id if queue.fifo else None  # standard queues ignore it
+    if attempt_id is not None:
+        sending.check_fifo_id("ReceiveRequestAttemptId", attempt_id)
+        repeated = _repeat(conn, queue, attempt_id, now + visibility, now)
+        if repeated is not None:
+            return [_output(queue, message, request) for message in repeated]
+    taken = _take(conn, queue, request, visibility, now)
+    if attempt_id is not None and taken:
+        store.remember_receive_attempt(conn, queue.id, attempt_id, _held(taken), now + ATTEMPT_WINDOW)
+    return [_output(queue, message, request) for message in taken]
+
+
+def _take(conn: sqlite3.Connection, queue: store.Queue, request: ReceiveRequest, visibility: int,
+          now: float) -> list[store.Message]:
+    redrive = _Redrive.of(conn, queue)
     taken: list[store.Message] = []
     busy_groups = store.groups_in_flight(conn, queue.id, now) if queue.fifo else set()
+    seen: set[int] = set()  # with VisibilityTimeout=0 a taken message stays visible: take it once
     while len(taken) < request.count:
         wanted = request.count - len(taken)
         if queue.fifo:
-            window = store.visible_messages_in_order(conn, queue.id, now, max(wanted * 10, 100), busy_groups)
-            candidates = _grouped(window)[:wanted]
+            window = store.visible_messages_in_order(conn, queue.id, now, max(wanted * 10, 100) + len(seen),
+                                                     busy_groups)
+            candidates = _grouped([m for m in window if m.id not in seen])[:wanted]
         else:
-            candidates = store.visible_messages(conn, queue.id, now, wanted)
+            window = store.visible_messages(conn, queue.id, now, wanted + len(seen))
+            candidates = [m for m in window if m.id not in seen][:wanted]
         if not candidates:
             break
         for message in candidates:
+            seen.add(message.id)
             if redrive is not None and message.receive_count >= redrive.max_receive_count:
                 redrive.move(conn, queue, message, now)
                 continue
             store.mark_received(conn, message, addressing.new_token(), now + visibility, now)
             taken.append(message)
-    return [_output(queue, message, request) for message in taken]
+    return taken
+
+
+def _held(taken: list[store.Message]) -> list[tuple[int, str, float]]:
+    return [(message.id, message.receipt or "", message.visible_at) for message in taken]
+
+
+def _repeat(conn: sqlite3.Connection, queue: store.Queue, attempt_id: str, visible_at: float,
+            now: float) -> list[store.Message] | None:
+    """The messages of an earlier receive with this attempt id, if untouched since; else None."""
+    earlier = store.find_receive_attempt(conn, queue.id, attempt_id, now)
+    if earlier is None:
+        return None
+    held, expires_at = earlier
+    found = store.messages_by_rows(conn, queue.id, [row for row, _, _ in held])
+    messages_in_order = [found.get(row) for row, _, _ in held]
+    for message, (_, token, visible) in zip(messages_in_order, held, strict=True):
+        if message is None or message.receipt != token or message.visible_at != visible:
+            store.forget_receive_attempt(conn, queue.id, attempt_id)
+            return None
+    repeated = [message for message in messages_in_order if message is not None]
+    for message in repeated:
+        store.set_visible_at(conn, message.id, visible_at)
+        message.visible_at = visible_at
+    store.remember_receive_attempt(conn, queue.id, attempt_id, _held(repeated), expires_at)
+    return repeated
 
 
 def _grouped(messages_in_order: list[store.Message]) -> list[store.Message]:

@@ -63,7 +63,8 @@ def _delay(queue: store.Queue, requested: int | None) -> int:
     return requested
 
 
-def _check_fifo_id(name: str, value: str) -> None:
+def check_fifo_id(name: str, value: str) -> None:
+    """Group, deduplication and receive attempt ids: 1 to 128 alphanumerics and punctuation."""
     if not _FIFO_ID.match(value):
         raise InvalidParameterValue(f"Value {value} for parameter {name} is invalid. Reason: {name} can only"
                                     " include alphanumeric and punctuation characters. 1 to 128 in length.")
@@ -76,7 +77,7 @@ def _standard_fields(params: dict[str, Any], message: store.NewMessage) -> None:
                                     " The request includes a parameter that is not valid for this queue type.")
     group_id = params.get("MessageGroupId")
     if group_id is not None:  # fair queues: a standard queue takes a group id and keeps it
-        _check_fifo_id("MessageGroupId", group_id)
+        check_fifo_id("MessageGroupId", group_id)
         message.group_id = group_id
 
 
@@ -86,14 +87,14 @@ def _fifo_fields(conn: sqlite3.Connection, queue: store.Queue, params: dict[str,
     group_id = params.get("MessageGroupId")
     if not group_id:
         raise MissingParameter("MessageGroupId")
-    _check_fifo_id("MessageGroupId", group_id)
+    check_fifo_id("MessageGroupId", group_id)
     dedup_id = params.get("MessageDeduplicationId")
     if dedup_id is None:
         if queue.attributes.get("ContentBasedDeduplication") != "true":
             raise InvalidParameterValue("The queue should either have ContentBasedDeduplication enabled or"
                                         " MessageDeduplicationId provided explicitly")
         dedup_id = hashlib.sha256(message.body.encode()).hexdigest()
-    _check_fifo_id("MessageDeduplicationId", dedup_id)
+    check_fifo_id("MessageDeduplicationId", dedup_id)
     message.group_id, message.dedup_id = group_id, dedup_id
     scope_key = dedup_id
     if queue.attributes.get("DeduplicationScope") == "messageGroup":

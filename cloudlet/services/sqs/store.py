@@ -72,6 +72,24 @@ MIGRATIONS = (
         );
         CREATE INDEX sqs_move_tasks_source ON sqs_move_tasks (source_arn, started_at);
     """),
+    # A deleted queue's name is held for a minute; a FIFO receive with a ReceiveRequestAttemptId
+    # remembers what it handed out for five, so a retried receive gets the same messages.
+    Migration("0002_deleted_names_receive_attempts", """
+        CREATE TABLE sqs_deleted_names (
+            account_id TEXT NOT NULL,
+            region TEXT NOT NULL,
+            name TEXT NOT NULL,
+            deleted_at REAL NOT NULL,
+            PRIMARY KEY (account_id, region, name)
+        );
+        CREATE TABLE sqs_receive_attempts (
+            queue_id INTEGER NOT NULL REFERENCES sqs_queues (id) ON DELETE CASCADE,
+            attempt_id TEXT NOT NULL,
+            received TEXT NOT NULL,
+            expires_at REAL NOT NULL,
+            PRIMARY KEY (queue_id, attempt_id)
+        );
+    """),
 )
 
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
@@ -201,8 +219,18 @@ def update_tags(conn: sqlite3.Connection, queue: Queue, tags: dict[str, str]) ->
     conn.execute("UPDATE sqs_queues SET tags = ? WHERE id = ?", (_dumps(tags), queue.id))
 
 
-def delete_queue(conn: sqlite3.Connection, queue: Queue) -> None:
+def delete_queue(conn: sqlite3.Connection, queue: Queue, now: float) -> None:
     conn.execute("DELETE FROM sqs_queues WHERE id = ?", (queue.id,))
+    conn.execute("INSERT OR REPLACE INTO sqs_deleted_names VALUES (?, ?, ?, ?)",
+                 (queue.account_id, queue.region, queue.name, now))
+
+
+def deleted_since(conn: sqlite3.Connection, account_id: str, region: str, name: str, since: float) -> bool:
+    """Whether a queue of this name was deleted after `since`; forgets older deletions of the account."""
+    conn.execute("DELETE FROM sqs_deleted_names WHERE account_id = ? AND region = ? AND deleted_at <= ?",
+                 (account_id, region, since))
+    return conn.execute("SELECT 1 FROM sqs_deleted_names WHERE account_id = ? AND region = ? AND name = ?",
+                        (account_id, region, name)).fetchone() is not None
 
 
 def purge_queue(conn: sqlite3.Connection, queue: Queue, now: float) -> None:
@@ -341,6 +369,35 @@ def remember_dedup(conn: sqlite3.Connection, queue_id: int, scope_key: str, mess
 
 def forget_expired_dedup(conn: sqlite3.Connection, queue_id: int, now: float) -> None:
     conn.execute("DELETE FROM sqs_dedup WHERE queue_id = ? AND expires_at <= ?", (queue_id, now))
+
+
+# -- FIFO receive attempts --------------------------------------------------------------------
+
+
+def find_receive_attempt(conn: sqlite3.Connection, queue_id: int, attempt_id: str,
+                         now: float) -> tuple[list[tuple[int, str, float]], float] | None:
+    """([(message row, receipt token, visible_at)], expires_at) of an earlier receive with this id."""
+    conn.execute("DELETE FROM sqs_receive_attempts WHERE queue_id = ? AND expires_at <= ?", (queue_id, now))
+    row = conn.execute("SELECT received, expires_at FROM sqs_receive_attempts WHERE queue_id = ? AND attempt_id = ?",
+                       (queue_id, attempt_id)).fetchone()
+    return ([(item[0], item[1], item[2]) for item in json.loads(row[0])], row[1]) if row else None
+
+
+def remember_receive_attempt(conn: sqlite3.Connection, queue_id: int, attempt_id: str,
+                             received: list[tuple[int, str, float]], expires_at: float) -> None:
+    conn.execute("INSERT OR REPLACE INTO sqs_receive_attempts VALUES (?, ?, ?, ?)",
+                 (queue_id, attempt_id, _dumps(received), expires_at))
+
+
+def forget_receive_attempt(conn: sqlite3.Connection, queue_id: int, attempt_id: str) -> None:
+    conn.execute("DELETE FROM sqs_receive_attempts WHERE queue_id = ? AND attempt_id = ?", (queue_id, attempt_id))
+
+
+def messages_by_rows(conn: sqlite3.Connection, queue_id: int, rows: list[int]) -> dict[int, Message]:
+    marks = ", ".join("?" * len(rows))
+    found = conn.execute(f"SELECT {_MESSAGE_COLUMNS} FROM sqs_messages WHERE queue_id = ? AND id IN ({marks})",
+                         (queue_id, *rows)).fetchall()
+    return {message.id: message for message in map(_message, found)}
 
 
 # -- message move tasks ------------------------------------------------------------------------
