@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import time
 import zipfile
 
 import pytest
@@ -41,3 +43,41 @@ def create(lam):
         return lam.create_function(FunctionName=name, Role=ROLE, Code={"ZipFile": make_zip(files)}, **config)
 
     return create
+
+
+def drain_queue(sqs, url: str, count: int, timeout: float = 15.0) -> list[dict]:
+    """Receives (and deletes) JSON messages until `count` came; long polls, so no sleeping."""
+    found: list[dict] = []
+    deadline = time.monotonic() + timeout
+    while len(found) < count and time.monotonic() < deadline:
+        reply = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        for message in reply.get("Messages", []):
+            found.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return found
+
+
+def wait_for_state(lam, uuid: str, state: str, timeout: float = 10.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        mapping = lam.get_event_source_mapping(UUID=uuid)
+        if mapping["State"] == state:
+            return mapping
+        if time.monotonic() > deadline:
+            raise AssertionError(f"mapping {uuid} never reached {state}: {mapping['State']}")
+        time.sleep(0.02)  # the state moves in the server's runner: nothing to await from here
+
+
+@pytest.fixture(scope="module")
+def drain():
+    return drain_queue
+
+
+@pytest.fixture(scope="module")
+def wait_state():
+    return wait_for_state
+
+
+@pytest.fixture(scope="module")
+def sqs(client):
+    return client("sqs")

@@ -47,3 +47,7 @@ class InvalidRuntimeException(LambdaError):
 
 class InvalidZipFileException(LambdaError):
     code, status = "InvalidZipFileException", 502
+
+
+class ResourceInUseException(LambdaError):
+    code, status = "ResourceInUseException", 400

@@ -19,7 +19,8 @@ from cloudlet.core import outbox
 from cloudlet.edge.types import Headers, Request, RequestContext
 from cloudlet.runtime.pool import EnvironmentPool, PoolSettings
 from cloudlet.runtime.spec import FunctionSpec, Invocation, InvocationResult, Throttled
-from cloudlet.services.lambda_ import store
+from cloudlet.services.lambda_ import invoke_config, store
+from cloudlet.services.lambda_.destinations import now_iso, send_quietly, to_json
 from cloudlet.services.lambda_.errors import (
     InvalidRequestContentException,
     ResourceNotFoundException,
@@ -109,7 +110,9 @@ class Invoker:
         """The execution role's temporary credentials, issued by cloudlet's STS."""
         sts = await self.env.registry.provider("sts")
         ctx = RequestContext(Request("POST", "/", "", Headers()), region=spec.region)
-        reply = sts.assume_role(ctx, {"RoleArn": spec.role, "RoleSessionName": spec.name[:64],
+        # The session is named after the function, as on AWS; STS wants at least two characters.
+        session = spec.name if len(spec.name) > 1 else f"{spec.name}-function"
+        reply = sts.assume_role(ctx, {"RoleArn": spec.role, "RoleSessionName": session[:64],
                                       "DurationSeconds": 43200})
         creds = reply["Credentials"]
         return {"AWS_ACCESS_KEY_ID": creds["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": creds["SecretAccessKey"],
@@ -124,6 +127,7 @@ class Invoker:
             outbox.emit(conn, ASYNC_TOPIC, event)
 
     async def _deliver(self, event: outbox.Event) -> None:
+        """One attempt of an Event invoke; raising asks the dispatcher to retry it later."""
         data = event.payload
         ref = FunctionRef(data["account"], data["region"], data["name"], data["qualifier"])
         try:
@@ -131,9 +135,87 @@ class Invoker:
         except ResourceNotFoundException:
             log.info("async invoke %s dropped: %s no longer exists", data["request_id"], ref.qualified_arn)
             return
-        result = await self.run(spec, ref, data["request_id"], base64.b64decode(data["payload"]))
-        if result.failed:
-            raise RuntimeError(f"function error {result.error_type}: {result.payload[:500]!r}")
+        attempt = AsyncAttempt(ref, spec, data["request_id"], base64.b64decode(data["payload"]), event.attempt)
+        with self.env.store.read() as conn:
+            settings = store.find_invoke_config(conn, ref.account, ref.region, ref.name, ref.qualifier or LATEST)
+        max_age = (settings or {}).get("MaximumEventAgeInSeconds", invoke_config.DEFAULT_MAX_AGE)
+        if self.env.clock.now() - event.created_at > max_age:
+            attempt.count -= 1  # this attempt did not run
+            await self._failed(attempt, settings, "EventAgeExceeded")
+            return
+        try:
+            attempt.result = await self.run(spec, ref, attempt.request_id, attempt.payload)
+        except TooManyRequestsException:
+            attempt.result = None
+        if attempt.result is not None and not attempt.result.failed:
+            target = invoke_config.destination(settings, "OnSuccess")
+            if target:
+                await send_quietly(self.env, target, to_json(attempt.record("Success")))
+            return
+        if attempt.count <= (settings or {}).get("MaximumRetryAttempts", invoke_config.DEFAULT_RETRIES):
+            raise RuntimeError(f"function error, attempt {attempt.count}: {attempt.error_message()[:500]}")
+        await self._failed(attempt, settings, "RetriesExhausted")
+
+    async def _failed(self, attempt: AsyncAttempt, settings: dict[str, Any] | None, condition: str) -> None:
+        """An Event invoke given up on: its record to OnFailure, its event to the dead-letter queue."""
+        log.info("async invoke %s of %s failed for good (%s)", attempt.request_id, attempt.ref.qualified_arn,
+                 condition)
+        target = invoke_config.destination(settings, "OnFailure")
+        if target:
+            await send_quietly(self.env, target, to_json(attempt.record(condition)))
+        with self.env.store.read() as conn:
+            version = self._version(conn, attempt.ref)
+        dead_letter = ((version.config if version else {}).get("DeadLetterConfig") or {}).get("TargetArn")
+        if dead_letter:
+            message = attempt.error_message()
+            await send_quietly(self.env, dead_letter, attempt.payload.decode(errors="replace") or "{}", {
+                "RequestID": {"DataType": "String", "StringValue": attempt.request_id},
+                "ErrorCode": {"DataType": "Number", "StringValue": "200"},
+                "ErrorMessage": {"DataType": "String", "StringValue": message[:1000] or condition},
+            })
+
+
+class AsyncAttempt:
+    """One Event invoke, as its invocation record (AWS's destination format) describes it."""
+
+    def __init__(self, ref: FunctionRef, spec: FunctionSpec, request_id: str, payload: bytes, count: int) -> None:
+        self.ref, self.spec, self.request_id, self.payload, self.count = ref, spec, request_id, payload, count
+        self.result: InvocationResult | None = None
+
+    def error_message(self) -> str:
+        if self.result is None:
+            return "Rate Exceeded."
+        try:
+            return str(json.loads(self.result.payload).get("errorMessage", ""))
+        except (ValueError, AttributeError):
+            return self.result.payload.decode(errors="replace")
+
+    def record(self, condition: str) -> dict[str, Any]:
+        record: dict[str, Any] = {
+            "version": "1.0",
+            "timestamp": now_iso(),
+            "requestContext": {"requestId": self.request_id,
+                               "functionArn": f"{self.ref.arn}:{self.ref.qualifier or LATEST}",
+                               "condition": condition, "approximateInvokeCount": self.count},
+            "requestPayload": _parsed(self.payload),
+        }
+        if self.result is not None:
+            context: dict[str, Any] = {"statusCode": 200, "executedVersion": self.spec.version}
+            if self.result.function_error:
+                context["functionError"] = self.result.function_error
+            record["responseContext"] = context
+            record["responsePayload"] = _parsed(self.result.payload)
+        elif condition == "RetriesExhausted":
+            record["responseContext"] = {"statusCode": 429, "executedVersion": self.spec.version,
+                                         "functionError": "TooManyRequestsException"}
+        return record
+
+
+def _parsed(payload: bytes) -> Any:
+    try:
+        return json.loads(payload) if payload else None
+    except ValueError:
+        return payload.decode(errors="replace")
 
 
 def log_tail(result: InvocationResult) -> str:

@@ -6,19 +6,23 @@ import base64
 import json
 from typing import Any
 
+from cloudlet.aws.errors import ServiceError
 from cloudlet.edge.types import RequestContext
 from cloudlet.services.base import Provider
 from cloudlet.services.environment import Environment
-from cloudlet.services.lambda_ import code, functions, names, permissions, store
+from cloudlet.services.lambda_ import code, functions, invoke_config, mappings, names, permissions, store
+from cloudlet.services.lambda_.destinations import service_context
 from cloudlet.services.lambda_.errors import (
     InvalidParameterValueException,
     PreconditionFailedException,
     RequestEntityTooLargeException,
     ResourceConflictException,
+    ResourceInUseException,
     ResourceNotFoundException,
 )
 from cloudlet.services.lambda_.functions import LATEST
 from cloudlet.services.lambda_.invoke import Invoker, check_json, log_tail
+from cloudlet.services.lambda_.mapping_runner import MappingRunner
 from cloudlet.services.lambda_.names import FunctionRef
 
 SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024
@@ -33,11 +37,14 @@ class LambdaProvider(Provider):
     def __init__(self, env: Environment) -> None:
         super().__init__(env)
         self.invoker = Invoker(env)
+        self.mappings = MappingRunner(env, self.invoker)
 
     async def start(self) -> None:
         await self.invoker.start()
+        await self.mappings.start()
 
     async def stop(self) -> None:
+        await self.mappings.stop()
         await self.invoker.stop()
 
     # -- functions -------------------------------------------------------------------------------
@@ -298,6 +305,156 @@ class LambdaProvider(Provider):
                              "UnreservedConcurrentExecutions": ACCOUNT_CONCURRENCY},
             "AccountUsage": {"TotalCodeSize": 0, "FunctionCount": count},
         }
+
+    # -- event source mappings -------------------------------------------------------------------
+
+    async def create_event_source_mapping(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        ref = self._ref(ctx, params)
+        kind = mappings.source_kind(params.get("EventSourceArn"))
+        config = mappings.new(ref, params, kind)
+        await self._check_source(ctx, kind, config["EventSourceArn"])
+        mapping = store.Mapping(config["UUID"], ref.account, ref.region, config["FunctionArn"],
+                                config["EventSourceArn"], config, "Creating", 1, "No records processed", None)
+        with self.env.store.db() as conn:
+            self._find(conn, ref)
+            self._check_unique(conn, mapping)
+            store.insert_mapping(conn, mapping)
+        self.mappings.poke()
+        return mappings.view(config, "Creating", mapping.last_result)
+
+    def get_event_source_mapping(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        with self.env.store.read() as conn:
+            mapping = self._mapping(conn, ctx, params["UUID"])
+        return mappings.view(mapping.config, mapping.state, mapping.last_result)
+
+    def update_event_source_mapping(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        with self.env.store.db() as conn:
+            mapping = self._mapping(conn, ctx, params["UUID"])
+            if mapping.state == "Deleting":
+                raise ResourceInUseException("Cannot update the event source mapping because it is in use.")
+            if params.get("FunctionName"):
+                ref = names.parse(params["FunctionName"], ctx.account_id, ctx.region)
+                self._find(conn, ref)
+                mapping.function_arn = mapping.config["FunctionArn"] = ref.qualified_arn
+            was_enabled = mapping.config.get("Enabled", True)
+            mappings.update(mapping.config, params, mappings.source_kind(mapping.source_arn))
+            enabled = mapping.config["Enabled"]
+            if enabled != was_enabled:
+                mapping.state = "Enabling" if enabled else "Disabling"
+            elif enabled:
+                mapping.state = "Updating"
+            store.update_mapping(conn, mapping)
+        self.mappings.poke()
+        return mappings.view(mapping.config, mapping.state, mapping.last_result)
+
+    def delete_event_source_mapping(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        with self.env.store.db() as conn:
+            mapping = self._mapping(conn, ctx, params["UUID"])
+            mapping.state = "Deleting"
+            store.update_mapping(conn, mapping)
+        self.mappings.poke()
+        return mappings.view(mapping.config, mapping.state, mapping.last_result)
+
+    def list_event_source_mappings(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        limit = params.get("MaxItems") or 100
+        function_arn, any_qualifier = None, False
+        if params.get("FunctionName"):
+            ref = names.parse(params["FunctionName"], ctx.account_id, ctx.region)
+            function_arn, any_qualifier = ref.qualified_arn, ref.qualifier is None
+        with self.env.store.read() as conn:
+            found = store.list_mappings(conn, ctx.account_id, ctx.region, params.get("EventSourceArn"), function_arn,
+                                        params.get("Marker") or "", limit + 1, any_qualifier=any_qualifier)
+        result: dict[str, Any] = {"EventSourceMappings": [mappings.view(m.config, m.state, m.last_result)
+                                                          for m in found[:limit]]}
+        if len(found) > limit:
+            result["NextMarker"] = found[limit - 1].uuid
+        return result
+
+    async def _check_source(self, ctx: RequestContext, kind: str, arn: str) -> None:
+        parts = arn.split(":")
+        source_ctx = service_context(parts[4], parts[3])
+        try:
+            if kind == mappings.SQS:
+                sqs = await self.env.registry.provider("sqs")
+                sqs.get_queue_url(source_ctx, {"QueueName": parts[5], "QueueOwnerAWSAccountId": parts[4]})
+            else:
+                streams = await self.env.registry.provider("dynamodbstreams")
+                streams.describe_stream(source_ctx, {"StreamArn": arn})
+        except ServiceError:
+            if kind == mappings.SQS:
+                raise InvalidParameterValueException(
+                    "Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue."
+                    " SQS Error Message: The specified queue does not exist for this wsdl version.") from None
+            raise InvalidParameterValueException(f"Stream not found: {arn}") from None
+
+    @staticmethod
+    def _check_unique(conn: Any, mapping: store.Mapping) -> None:
+        for other in store.list_mappings(conn, mapping.account, mapping.region, mapping.source_arn,
+                                         mapping.function_arn, "", 1):
+            raise ResourceConflictException(
+                f"The event source arn (\" {mapping.source_arn} \") and function (\" {mapping.function_arn.split(':')[6]}"
+                f" \") provided mapping already exists. Please update or delete the existing mapping with UUID"
+                f" {other.uuid}")
+
+    @staticmethod
+    def _mapping(conn: Any, ctx: RequestContext, uuid: str) -> store.Mapping:
+        mapping = store.find_mapping(conn, uuid)
+        if mapping is None or (mapping.account, mapping.region) != (ctx.account_id, ctx.region):
+            raise ResourceNotFoundException("The resource you requested does not exist.")
+        return mapping
+
+    # -- asynchronous invocation configuration ---------------------------------------------------
+
+    def put_function_event_invoke_config(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return self._write_invoke_config(ctx, params, replace=True)
+
+    def update_function_event_invoke_config(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return self._write_invoke_config(ctx, params, replace=False)
+
+    def get_function_event_invoke_config(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        ref = self._ref(ctx, params)
+        with self.env.store.read() as conn:
+            self._find(conn, ref)
+            config = store.find_invoke_config(conn, ref.account, ref.region, ref.name, ref.qualifier or LATEST)
+        if config is None:
+            raise ResourceNotFoundException(f"The function {ref.arn}:{ref.qualifier or LATEST} doesn't have an"
+                                            " EventInvokeConfig")
+        return invoke_config.view(config)
+
+    def delete_function_event_invoke_config(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        ref = self._ref(ctx, params)
+        with self.env.store.db() as conn:
+            self._find(conn, ref)
+            if not store.delete_invoke_config(conn, ref.account, ref.region, ref.name, ref.qualifier or LATEST):
+                raise ResourceNotFoundException(f"The function {ref.arn}:{ref.qualifier or LATEST} doesn't have an"
+                                                " EventInvokeConfig")
+        return {}
+
+    def list_function_event_invoke_configs(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        ref = self._ref(ctx, params)
+        limit = params.get("MaxItems") or 50
+        start = int(params.get("Marker") or 0) if str(params.get("Marker") or "0").isdigit() else 0
+        with self.env.store.read() as conn:
+            self._find(conn, ref, LATEST)
+            configs = store.list_invoke_configs(conn, ref.account, ref.region, ref.name)
+        result: dict[str, Any] = {"FunctionEventInvokeConfigs": [invoke_config.view(c)
+                                                                 for c in configs[start:start + limit]]}
+        if len(configs) > start + limit:
+            result["NextMarker"] = str(start + limit)
+        return result
+
+    def _write_invoke_config(self, ctx: RequestContext, params: dict[str, Any], *, replace: bool) -> dict[str, Any]:
+        ref = self._ref(ctx, params)
+        qualifier = ref.qualifier or LATEST
+        with self.env.store.db() as conn:
+            self._find(conn, ref)
+            current = store.find_invoke_config(conn, ref.account, ref.region, ref.name, qualifier)
+            if current is None and not replace:
+                raise ResourceNotFoundException(f"The function {ref.arn}:{qualifier} doesn't have an"
+                                                " EventInvokeConfig")
+            config = invoke_config.build(f"{ref.arn}:{qualifier}", params, None if replace else current)
+            store.put_invoke_config(conn, ref.account, ref.region, ref.name, qualifier, config)
+        return invoke_config.view(config)
 
     # -- invoking --------------------------------------------------------------------------------
 

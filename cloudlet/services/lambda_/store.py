@@ -53,6 +53,33 @@ MIGRATIONS = (
         );
         CREATE INDEX lambda_log_events_stream ON lambda_log_events (account, region, log_group, log_stream, timestamp);
     """),
+    # Event source mappings: configuration, lifecycle state, the stream position reached, and
+    # which process runs the mapping's pollers (a lease, renewed while it runs).
+    Migration("0003_event_source_mappings", """
+        CREATE TABLE lambda_event_source_mappings (
+            uuid TEXT PRIMARY KEY,
+            account TEXT NOT NULL,
+            region TEXT NOT NULL,
+            function_arn TEXT NOT NULL,
+            source_arn TEXT NOT NULL,
+            config TEXT NOT NULL,
+            state TEXT NOT NULL,
+            revision INTEGER NOT NULL DEFAULT 1,
+            last_result TEXT NOT NULL DEFAULT 'No records processed',
+            checkpoint TEXT,
+            owner TEXT,
+            lease_until REAL NOT NULL DEFAULT 0
+        );
+        CREATE INDEX lambda_esm_scope ON lambda_event_source_mappings (account, region, source_arn);
+        CREATE TABLE lambda_event_invoke_configs (
+            account TEXT NOT NULL,
+            region TEXT NOT NULL,
+            name TEXT NOT NULL,
+            qualifier TEXT NOT NULL,
+            config TEXT NOT NULL,
+            PRIMARY KEY (account, region, name, qualifier)
+        );
+    """),
 )
 
 
@@ -102,7 +129,7 @@ def update_function(conn: sqlite3.Connection, fn: Function) -> None:
 
 
 def delete_function(conn: sqlite3.Connection, account: str, region: str, name: str) -> None:
-    for table in ("lambda_functions", "lambda_versions", "lambda_aliases"):
+    for table in ("lambda_functions", "lambda_versions", "lambda_aliases", "lambda_event_invoke_configs"):
         conn.execute(f"DELETE FROM {table} WHERE account = ? AND region = ? AND name = ?", (account, region, name))
 
 
@@ -193,3 +220,129 @@ def log_events(conn: sqlite3.Connection, account: str, region: str, group: str) 
         " AND log_group = ? ORDER BY timestamp, id", (account, region, group),
     ).fetchall()
     return [(row[0], row[1], row[2]) for row in rows]
+
+
+# -- event source mappings ---------------------------------------------------------------------
+
+
+@dataclass
+class Mapping:
+    uuid: str
+    account: str
+    region: str
+    function_arn: str
+    source_arn: str
+    config: dict[str, Any]
+    state: str
+    revision: int
+    last_result: str
+    checkpoint: str | None
+    owner: str | None = None
+    lease_until: float = 0.0
+
+
+def _mapping(row: sqlite3.Row) -> Mapping:
+    return Mapping(row["uuid"], row["account"], row["region"], row["function_arn"], row["source_arn"],
+                   json.loads(row["config"]), row["state"], row["revision"], row["last_result"], row["checkpoint"],
+                   row["owner"], row["lease_until"])
+
+
+def find_mapping(conn: sqlite3.Connection, uuid: str) -> Mapping | None:
+    row = conn.execute("SELECT * FROM lambda_event_source_mappings WHERE uuid = ?", (uuid,)).fetchone()
+    return _mapping(row) if row else None
+
+
+def insert_mapping(conn: sqlite3.Connection, mapping: Mapping) -> None:
+    conn.execute(
+        "INSERT INTO lambda_event_source_mappings (uuid, account, region, function_arn, source_arn, config, state)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (mapping.uuid, mapping.account, mapping.region, mapping.function_arn, mapping.source_arn,
+         json.dumps(mapping.config), mapping.state),
+    )
+
+
+def update_mapping(conn: sqlite3.Connection, mapping: Mapping) -> None:
+    """Stores a changed configuration or state; the revision tells the running process to look."""
+    conn.execute(
+        "UPDATE lambda_event_source_mappings SET function_arn = ?, config = ?, state = ?, revision = revision + 1"
+        " WHERE uuid = ?", (mapping.function_arn, json.dumps(mapping.config), mapping.state, mapping.uuid),
+    )
+
+
+def set_mapping_state(conn: sqlite3.Connection, uuid: str, state: str, revision: int) -> bool:
+    """Moves a transitional state on, unless the mapping changed again meanwhile."""
+    return conn.execute("UPDATE lambda_event_source_mappings SET state = ? WHERE uuid = ? AND revision = ?",
+                        (state, uuid, revision)).rowcount > 0
+
+
+def set_mapping_progress(conn: sqlite3.Connection, uuid: str, result: str, checkpoint: str | None) -> None:
+    conn.execute("UPDATE lambda_event_source_mappings SET last_result = ?, checkpoint = COALESCE(?, checkpoint)"
+                 " WHERE uuid = ?", (result, checkpoint, uuid))
+
+
+def delete_mapping(conn: sqlite3.Connection, uuid: str, revision: int) -> None:
+    conn.execute("DELETE FROM lambda_event_source_mappings WHERE uuid = ? AND revision = ?", (uuid, revision))
+
+
+def list_mappings(conn: sqlite3.Connection, account: str, region: str, source_arn: str | None,
+                  function_arn: str | None, after: str, limit: int, *, any_qualifier: bool = False) -> list[Mapping]:
+    """Mappings in uuid order; `any_qualifier` also matches the function's versions and aliases."""
+    query = "SELECT * FROM lambda_event_source_mappings WHERE account = ? AND region = ? AND uuid > ?"
+    args: list[Any] = [account, region, after]
+    if source_arn:
+        query += " AND source_arn = ?"
+        args.append(source_arn)
+    if function_arn:
+        query += " AND (function_arn = ? OR (? AND substr(function_arn, 1, ?) = ?))"
+        args += [function_arn, any_qualifier, len(function_arn) + 1, function_arn + ":"]
+    rows = conn.execute(query + " ORDER BY uuid LIMIT ?", (*args, limit)).fetchall()
+    return [_mapping(row) for row in rows]
+
+
+def claimable_mappings(conn: sqlite3.Connection, owner: str, wall: float) -> list[Mapping]:
+    """Every mapping this process runs or may take over (no live lease held by another)."""
+    rows = conn.execute("SELECT * FROM lambda_event_source_mappings WHERE owner IS NULL OR owner = ?"
+                        " OR lease_until < ?", (owner, wall)).fetchall()
+    return [_mapping(row) for row in rows]
+
+
+def lease_mappings(conn: sqlite3.Connection, uuids: list[str], owner: str, until: float, wall: float) -> set[str]:
+    """Takes or renews the leases it can; returns the uuids this process now holds."""
+    held = set()
+    for uuid in uuids:
+        if conn.execute("UPDATE lambda_event_source_mappings SET owner = ?, lease_until = ? WHERE uuid = ?"
+                        " AND (owner IS NULL OR owner = ? OR lease_until < ?)",
+                        (owner, until, uuid, owner, wall)).rowcount:
+            held.add(uuid)
+    return held
+
+
+def release_mappings(conn: sqlite3.Connection, owner: str) -> None:
+    conn.execute("UPDATE lambda_event_source_mappings SET owner = NULL, lease_until = 0 WHERE owner = ?", (owner,))
+
+
+# -- asynchronous invocation configuration -------------------------------------------------------
+
+
+def find_invoke_config(conn: sqlite3.Connection, account: str, region: str, name: str,
+                       qualifier: str) -> dict[str, Any] | None:
+    row = conn.execute("SELECT config FROM lambda_event_invoke_configs WHERE account = ? AND region = ? AND name = ?"
+                       " AND qualifier = ?", (account, region, name, qualifier)).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def put_invoke_config(conn: sqlite3.Connection, account: str, region: str, name: str, qualifier: str,
+                      config: dict[str, Any]) -> None:
+    conn.execute("INSERT OR REPLACE INTO lambda_event_invoke_configs (account, region, name, qualifier, config)"
+                 " VALUES (?, ?, ?, ?, ?)", (account, region, name, qualifier, json.dumps(config)))
+
+
+def delete_invoke_config(conn: sqlite3.Connection, account: str, region: str, name: str, qualifier: str) -> bool:
+    return conn.execute("DELETE FROM lambda_event_invoke_configs WHERE account = ? AND region = ? AND name = ?"
+                        " AND qualifier = ?", (account, region, name, qualifier)).rowcount > 0
+
+
+def list_invoke_configs(conn: sqlite3.Connection, account: str, region: str, name: str) -> list[dict[str, Any]]:
+    rows = conn.execute("SELECT config FROM lambda_event_invoke_configs WHERE account = ? AND region = ? AND name = ?"
+                        " ORDER BY qualifier", (account, region, name)).fetchall()
+    return [json.loads(row[0]) for row in rows]
