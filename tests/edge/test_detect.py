@@ -8,9 +8,9 @@ import botocore.session
 import pytest
 from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest
-from cloudlet.aws.parsing import create_parser, request_protocol
 
 from cloudlet.aws.model import load_service
+from cloudlet.aws.parsing import create_parser, request_protocol
 from cloudlet.edge.detect import detect_service, is_s3_host
 from cloudlet.edge.types import Body, Headers, Request
 
