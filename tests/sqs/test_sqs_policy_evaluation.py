@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from cloudlet.services.sqs.policy import (
+from cloudlet.core.policy import (
     Decision,
     PolicyError,
     PolicyPrincipal,

@@ -12,10 +12,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
+from cloudlet.core import policy
 from cloudlet.edge.types import RequestContext
-from cloudlet.services.sqs import policy, store
+from cloudlet.services.sqs import store
 from cloudlet.services.sqs.errors import AccessDenied
 
 # Operations another account can never be granted: they stay with the queue's owner.
@@ -38,7 +37,7 @@ def check_service_delivery(queue: store.Queue, service_principal: str, source_ar
         "aws:PrincipalServiceName": service_principal,
         "aws:PrincipalIsAWSService": "true",
         "aws:SecureTransport": "true",
-        **_time_keys(now),
+        **policy.time_keys(now),
     }
     request = policy.PolicyRequest(policy.PolicyPrincipal.service(service_principal), "sqs:SendMessage",
                                    queue.arn, context)
@@ -60,7 +59,7 @@ def check_caller(queue: store.Queue, ctx: RequestContext, operation: str, now: f
         "aws:PrincipalArn": principal_arn,
         "aws:SecureTransport": "true" if ctx.request.scheme == "https" else "false",
         "aws:SourceIp": ctx.request.client or None,
-        **_time_keys(now),
+        **policy.time_keys(now),
     }
     request = policy.PolicyRequest(policy.PolicyPrincipal.aws(principal_arn, ctx.account_id), action,
                                    queue.arn, context)
@@ -76,7 +75,3 @@ def _decide(queue: store.Queue, request: policy.PolicyRequest) -> policy.Decisio
     except policy.PolicyError:
         return policy.Decision.NOT_ALLOWED  # a policy that cannot be read grants nothing
 
-
-def _time_keys(now: float) -> dict[str, str]:
-    moment = datetime.fromtimestamp(now, UTC)
-    return {"aws:CurrentTime": moment.strftime("%Y-%m-%dT%H:%M:%SZ"), "aws:EpochTime": str(int(now))}

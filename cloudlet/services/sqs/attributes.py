@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from cloudlet.services.sqs import policy
+from cloudlet.core import policy
 from cloudlet.services.sqs.errors import InvalidAttributeName, InvalidAttributeValue, InvalidParameterValue
 
 MAX_MESSAGE_SIZE = 1_048_576

@@ -1,7 +1,7 @@
 """Resource policies: does a policy document let this principal do this action on this resource?
 
-IAM's evaluation logic, resource side, with nothing SQS-specific in it (it can move to core once
-a second service needs it): a statement applies when its principal, action, resource and every
+IAM's evaluation logic, resource side, shared by every service with resource policies (SQS
+queue policies, S3 bucket policies): a statement applies when its principal, action, resource and every
 condition match; an applying Deny beats any Allow; with neither, the request is implicitly
 denied. Conditions follow the IAM reference: operators AND together, keys of one operator AND
 together, values of one key OR together (NOR for a negated operator); a key missing from the
@@ -10,7 +10,7 @@ is missing, `Null` tests presence, `ForAnyValue:`/`ForAllValues:` quantify over 
 keys. Condition key names are case-insensitive; ARNs and string values are not.
 
 Not evaluated: policy variables (`${aws:username}`), identity-based policies, permission
-boundaries and SCPs: a resource policy is all a queue has.
+boundaries and SCPs: a resource policy is all a queue or bucket has.
 """
 
 from __future__ import annotations
@@ -39,11 +39,15 @@ class PolicyError(ValueError):
 
 @dataclass(frozen=True)
 class PolicyPrincipal:
-    """Who asks: kind "Service" with a service principal name, or "AWS" with an ARN and account."""
+    """Who asks: kind "Service" with a service principal name, "AWS" with an ARN and account,
+    "CanonicalUser" with a canonical id, or "Anonymous" (only a "*" principal names it).
+    `aliases` are further (kind, value) pairs naming the same caller, e.g. a CloudFront origin
+    access identity is both a CanonicalUser and an AWS ARN."""
 
     kind: str
     identifier: str
     account_id: str | None = None
+    aliases: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def service(cls, name: str) -> PolicyPrincipal:
@@ -52,6 +56,14 @@ class PolicyPrincipal:
     @classmethod
     def aws(cls, arn: str, account_id: str) -> PolicyPrincipal:
         return cls("AWS", arn, account_id)
+
+    @classmethod
+    def anonymous(cls) -> PolicyPrincipal:
+        return cls("Anonymous", "")
+
+    @classmethod
+    def canonical_user(cls, canonical_id: str, *aliases: tuple[str, str]) -> PolicyPrincipal:
+        return cls("CanonicalUser", canonical_id, None, tuple(aliases))
 
 
 @dataclass(frozen=True)
@@ -121,10 +133,12 @@ def _checked(document: Any) -> tuple[dict[str, Any], ...]:
 
 
 def _applies(statement: Mapping[str, Any], request: PolicyRequest, context: dict[str, list[str]]) -> bool:
-    return (_principal_matches(statement, request.principal)
-            and _element_matches(statement, "Action", request.action, ignore_case=True)
-            and _element_matches(statement, "Resource", request.resource, ignore_case=False)
-            and conditions_hold(statement.get("Condition") or {}, context))
+    return (
+        _principal_matches(statement, request.principal)
+        and _element_matches(statement, "Action", request.action, ignore_case=True)
+        and _element_matches(statement, "Resource", request.resource, ignore_case=False)
+        and conditions_hold(statement.get("Condition") or {}, context)
+    )
 
 
 def _element_matches(statement: Mapping[str, Any], name: str, value: str, *, ignore_case: bool) -> bool:
@@ -150,12 +164,16 @@ def _names_principal(element: Any, principal: PolicyPrincipal) -> bool:
         return False
     if "*" in _strings(element.get("AWS", [])):  # {"AWS": "*"} is everyone, as "*" is
         return True
-    return any(_principal_value_matches(principal, value) for value in _strings(element.get(principal.kind, [])))
+    if any(_principal_value_matches(principal, value) for value in _strings(element.get(principal.kind, []))):
+        return True
+    return any(value in _strings(element.get(kind, [])) for kind, value in principal.aliases)
 
 
 def _principal_value_matches(principal: PolicyPrincipal, value: str) -> bool:
     if principal.kind == "Service":
         return value.lower() == principal.identifier.lower()
+    if principal.kind != "AWS":
+        return value == principal.identifier
     account = value if value.isdigit() else _root_account(value)
     if account is not None:
         return account == principal.account_id  # an account names every principal in it
@@ -167,6 +185,11 @@ def _root_account(arn: str) -> str | None:
     return match.group(1) if match else None
 
 
+def wildcard_match(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
+    """IAM's `*` / `?` globbing, as in Action, Resource and StringLike."""
+    return _wildcard(pattern, ignore_case).fullmatch(value) is not None
+
+
 @lru_cache(maxsize=1024)
 def _wildcard(pattern: str, ignore_case: bool) -> re.Pattern[str]:
     text = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
@@ -176,6 +199,20 @@ def _wildcard(pattern: str, ignore_case: bool) -> re.Pattern[str]:
 def _strings(value: Any) -> list[str]:
     items = value if isinstance(value, (list, tuple)) else [value]
     return [("true" if item else "false") if isinstance(item, bool) else str(item) for item in items]
+
+
+def time_keys(now: float) -> dict[str, str]:
+    """aws:CurrentTime and aws:EpochTime for a request made at `now` (epoch seconds)."""
+    moment = datetime.fromtimestamp(now, UTC)
+    return {"aws:CurrentTime": moment.strftime("%Y-%m-%dT%H:%M:%SZ"), "aws:EpochTime": str(int(now))}
+
+
+def operator_name_known(name: str) -> bool:
+    try:
+        _operator(name)
+    except PolicyError:
+        return False
+    return True
 
 
 # -- conditions --------------------------------------------------------------------------------
@@ -242,6 +279,7 @@ def _compare_numbers(test: Callable[[Decimal, Decimal], bool]) -> Match:
     def match(value: str, wanted: str) -> bool:
         a, b = _number(value), _number(wanted)
         return a is not None and b is not None and test(a, b)
+
     return match
 
 
@@ -261,6 +299,7 @@ def _compare_dates(test: Callable[[float, float], bool]) -> Match:
     def match(value: str, wanted: str) -> bool:
         a, b = _moment(value), _moment(wanted)
         return a is not None and b is not None and test(a, b)
+
     return match
 
 
