@@ -1,28 +1,84 @@
-"""Who besides the owner may act on a bucket: its policy and public ACLs, less what Block
-Public Access switches off."""
+"""Who may act on a bucket: its owner, and anyone else its policy or public ACLs let in, less
+what Block Public Access switches off and whatever an explicit Deny refuses.
+
+Callers are of four kinds, each a policy principal:
+- an account's identity (a signed request): the bucket owner's account may do anything no
+  Deny statement forbids (identity policies are not modelled: the default keys administer
+  their account); another account needs an Allow or an ACL grant;
+- anonymous (an unsigned request, a website visitor): only a policy naming "*" or a public ACL;
+- an AWS service acting for one of its resources, e.g. CloudFront origin access control
+  (`cloudfront.amazonaws.com` with `aws:SourceArn` = the distribution): only a policy naming
+  that service principal, usually with a condition on aws:SourceArn;
+- a CloudFront origin access identity (a canonical user): only a policy naming it.
+
+Service and OAI callers reach S3 in process through `ServiceContext` (see S3Provider's
+`read_for_service`); nothing on the wire can claim to be one.
+"""
 
 from __future__ import annotations
 
-import fnmatch
-import json
 import sqlite3
+from dataclasses import dataclass
 from typing import Any
 
+from cloudlet.core import policy
 from cloudlet.edge.types import RequestContext
-from cloudlet.services.s3 import store
-from cloudlet.services.s3.errors import MalformedPolicy
+from cloudlet.services.s3 import bucket_policy, store
 
 # Operations whose IAM action differs from "s3:" + the operation name.
 _ACTIONS = {
-    "HeadObject": "s3:GetObject", "HeadBucket": "s3:ListBucket", "ListObjects": "s3:ListBucket",
-    "ListObjectsV2": "s3:ListBucket", "ListObjectVersions": "s3:ListBucketVersions",
-    "CreateMultipartUpload": "s3:PutObject", "UploadPart": "s3:PutObject", "UploadPartCopy": "s3:PutObject",
-    "CompleteMultipartUpload": "s3:PutObject", "AbortMultipartUpload": "s3:AbortMultipartUpload",
-    "ListParts": "s3:ListMultipartUploadParts", "ListMultipartUploads": "s3:ListBucketMultipartUploads",
-    "DeleteObjects": "s3:DeleteObject", "CopyObject": "s3:PutObject", "GetObjectAttributes": "s3:GetObject",
+    "HeadObject": "s3:GetObject",
+    "HeadBucket": "s3:ListBucket",
+    "ListObjects": "s3:ListBucket",
+    "ListObjectsV2": "s3:ListBucket",
+    "ListObjectVersions": "s3:ListBucketVersions",
+    "CreateMultipartUpload": "s3:PutObject",
+    "UploadPart": "s3:PutObject",
+    "UploadPartCopy": "s3:PutObject",
+    "CompleteMultipartUpload": "s3:PutObject",
+    "AbortMultipartUpload": "s3:AbortMultipartUpload",
+    "ListParts": "s3:ListMultipartUploadParts",
+    "ListMultipartUploads": "s3:ListBucketMultipartUploads",
+    "DeleteObjects": "s3:DeleteObject",
+    "CopyObject": "s3:PutObject",
+    "GetObjectAttributes": "s3:GetObject",
     "PostObject": "s3:PutObject",
+    "GetBucketLifecycleConfiguration": "s3:GetLifecycleConfiguration",
+    "PutBucketLifecycleConfiguration": "s3:PutLifecycleConfiguration",
+    "DeleteBucketLifecycle": "s3:PutLifecycleConfiguration",
+    "GetBucketCors": "s3:GetBucketCORS",
+    "PutBucketCors": "s3:PutBucketCORS",
+    "DeleteBucketCors": "s3:PutBucketCORS",
+    "GetBucketNotificationConfiguration": "s3:GetBucketNotification",
+    "PutBucketNotificationConfiguration": "s3:PutBucketNotification",
+    "GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
+    "PutPublicAccessBlock": "s3:PutBucketPublicAccessBlock",
+    "DeletePublicAccessBlock": "s3:PutBucketPublicAccessBlock",
+    "DeleteBucketWebsite": "s3:DeleteBucketWebsite",
+    "GetBucketEncryption": "s3:GetEncryptionConfiguration",
+    "PutBucketEncryption": "s3:PutEncryptionConfiguration",
+    "DeleteBucketEncryption": "s3:PutEncryptionConfiguration",
+    "PutObjectTagging": "s3:PutObjectTagging",
+    "GetObjectTagging": "s3:GetObjectTagging",
+    "DeleteObjectTagging": "s3:DeleteObjectTagging",
 }
-_READ_ACTIONS = ("s3:GetObject",)
+# The owner's root can always see and repair its bucket policy, whatever that policy denies.
+_POLICY_OPERATIONS = frozenset({"GetBucketPolicy", "PutBucketPolicy", "DeleteBucketPolicy"})
+_ACL_READ = ("public-read", "public-read-write")
+_ACL_WRITE_ACTIONS = ("s3:PutObject", "s3:DeleteObject")
+
+
+@dataclass
+class ServiceContext(RequestContext):
+    """A request another cloudlet service makes in process, as a service principal
+    (`service_principal` with `source_arn` / `source_account`) or as an origin access identity
+    (`canonical_user`, with `oai_arn` its IAM-style ARN)."""
+
+    service_principal: str | None = None
+    source_arn: str | None = None
+    source_account: str | None = None
+    canonical_user: str | None = None
+    oai_arn: str | None = None
 
 
 def action_of(operation: str | None) -> str:
@@ -33,94 +89,123 @@ def resource_of(bucket: str, key: str | None) -> str:
     return f"arn:aws:s3:::{bucket}" if key is None else f"arn:aws:s3:::{bucket}/{key}"
 
 
-def grants(conn: sqlite3.Connection, ctx: RequestContext, bucket: store.Bucket) -> bool:
-    action = action_of(ctx.operation)
-    key = ctx.params.get("Key")
-    block = store.get_config(conn, bucket.name, "public_access_block") or {}
-    policy = store.get_config(conn, bucket.name, "policy")
-    if policy is not None and not (block.get("RestrictPublicBuckets") and ctx.principal is None):
-        decision = evaluate(policy, ctx, action, resource_of(bucket.name, key))
-        if decision is not None:
-            return decision
-    if block.get("IgnorePublicAcls"):
-        return False
-    acl = store.get_config(conn, bucket.name, "acl")
-    if acl in ("public-read", "public-read-write") and action == "s3:ListBucket":
+def allowed(
+    conn: sqlite3.Connection,
+    ctx: RequestContext,
+    bucket: store.Bucket,
+    now: float,
+    operation: str | None = None,
+) -> bool:
+    """Whether the caller may run ctx.operation (or `operation`, on the bucket itself) on the
+    bucket, and on ctx.params["Key"] in it."""
+    principal = principal_of(ctx)
+    owner = principal.kind == "AWS" and principal.account_id == bucket.account_id
+    document = store.get_config(conn, bucket.name, "policy")
+    if owner and document is None:
+        return True  # the common case, decided with one lookup
+    if owner and ctx.operation in _POLICY_OPERATIONS:
         return True
-    if acl == "public-read-write" and action in ("s3:PutObject", "s3:DeleteObject"):
+    action, key = action_of(operation or ctx.operation), None if operation else ctx.params.get("Key")
+    block = store.get_config(conn, bucket.name, "public_access_block") or {}
+    decision = policy.Decision.NOT_ALLOWED
+    if document is not None:
+        request = policy.PolicyRequest(principal, action, resource_of(bucket.name, key), context_of(ctx, now))
+        decision = _evaluate(document, request)
+    if decision is policy.Decision.DENY:
+        return False
+    if owner:
+        return True
+    if decision is policy.Decision.ALLOW and not _restricted(block, document, principal, bucket):
+        return True
+    if principal.kind not in ("AWS", "Anonymous") or block.get("IgnorePublicAcls"):
+        return False
+    return _acl_grants(conn, bucket, action, key)
+
+
+def _evaluate(document: dict[str, Any], request: policy.PolicyRequest) -> policy.Decision:
+    try:
+        return policy.evaluate(document, request)
+    except policy.PolicyError:
+        return policy.Decision.NOT_ALLOWED
+
+
+def _restricted(
+    block: dict[str, Any],
+    document: dict[str, Any] | None,
+    principal: policy.PolicyPrincipal,
+    bucket: store.Bucket,
+) -> bool:
+    """RestrictPublicBuckets: a public policy then serves only AWS services and the owner's account."""
+    return (
+        bool(block.get("RestrictPublicBuckets"))
+        and principal.kind != "Service"
+        and principal.account_id != bucket.account_id
+        and bucket_policy.is_public(document)
+    )
+
+
+def _acl_grants(conn: sqlite3.Connection, bucket: store.Bucket, action: str, key: str | None) -> bool:
+    acl = store.get_config(conn, bucket.name, "acl")
+    if acl in _ACL_READ and action == "s3:ListBucket":
+        return True
+    if acl == "public-read-write" and action in _ACL_WRITE_ACTIONS:
         return True
     # An object's own ACL decides who reads it.
-    return (action in _READ_ACTIONS and key is not None
-            and _object_acl(conn, bucket.name, key) in ("public-read", "public-read-write"))
+    return action == "s3:GetObject" and key is not None and _object_acl(conn, bucket.name, key) in _ACL_READ
 
 
 def _object_acl(conn: sqlite3.Connection, bucket: str, key: str) -> str | None:
-    row = conn.execute("SELECT acl FROM s3_objects WHERE bucket = ? AND key = ? AND latest = 1",
-                       (bucket, key)).fetchone()
+    row = conn.execute(
+        "SELECT acl FROM s3_objects WHERE bucket = ? AND key = ? AND latest = 1", (bucket, key)
+    ).fetchone()
     return row[0] if row else None
 
 
-def evaluate(policy: dict[str, Any], ctx: RequestContext, action: str, resource: str) -> bool | None:
-    """True (allowed), False (explicitly denied) or None (the policy does not say)."""
-    allowed = None
-    for statement in _statements(policy):
-        if "Condition" in statement or not _principal_matches(statement.get("Principal"), ctx):
-            continue
-        if not _any_match(statement.get("Action"), action) or not _any_match(statement.get("Resource"), resource):
-            continue
-        if statement.get("Effect") == "Deny":
-            return False
-        allowed = True
-    return allowed
+def principal_of(ctx: RequestContext) -> policy.PolicyPrincipal:
+    if isinstance(ctx, ServiceContext) and ctx.service_principal:
+        return policy.PolicyPrincipal.service(ctx.service_principal)
+    if isinstance(ctx, ServiceContext) and ctx.canonical_user:
+        aliases = (("AWS", ctx.oai_arn),) if ctx.oai_arn else ()
+        return policy.PolicyPrincipal.canonical_user(ctx.canonical_user, *aliases)
+    if ctx.principal is None:
+        return policy.PolicyPrincipal.anonymous()
+    return policy.PolicyPrincipal.aws(ctx.principal.arn, ctx.principal.account_id)
 
 
-def _statements(policy: dict[str, Any]) -> list[dict[str, Any]]:
-    statements = policy.get("Statement", [])
-    return [statements] if isinstance(statements, dict) else statements
-
-
-def _principal_matches(principal: Any, ctx: RequestContext | None) -> bool:
-    if principal == "*":
-        return True
-    if isinstance(principal, dict):
-        aws = principal.get("AWS", [])
-        names = [aws] if isinstance(aws, str) else aws
-        if "*" in names:
-            return True
-        if ctx is None or ctx.principal is None:
-            return False
-        account = ctx.principal.account_id
-        return any(name in (account, ctx.principal.arn, f"arn:aws:iam::{account}:root") for name in names)
-    return False
-
-
-def _any_match(patterns: Any, value: str) -> bool:
-    items = [patterns] if isinstance(patterns, str) else (patterns or [])
-    return any(fnmatch.fnmatchcase(value, pattern) for pattern in items)
-
-
-def is_public(policy: dict[str, Any] | None) -> bool:
-    """Whether a policy allows anyone at all (a "*" principal without conditions)."""
-    return any(statement.get("Effect") == "Allow" and "Condition" not in statement
-               and _principal_matches(statement.get("Principal"), None)
-               for statement in _statements(policy or {}))
-
-
-def parse_policy(text: str) -> dict[str, Any]:
-    """A bucket policy as stored: JSON with a Statement list of Effect/Principal/Action/Resource."""
-    try:
-        policy = json.loads(text)
-    except ValueError:
-        raise MalformedPolicy("Policies must be valid JSON and the first byte must be '{'") from None
-    if not isinstance(policy, dict) or "Statement" not in policy:
-        raise MalformedPolicy("Missing required field Statement")
-    for statement in _statements(policy):
-        if not isinstance(statement, dict) or statement.get("Effect") not in ("Allow", "Deny"):
-            raise MalformedPolicy("Invalid effect")
-        if "Action" not in statement and "NotAction" not in statement:
-            raise MalformedPolicy("Missing required field Action")
-        if "Principal" not in statement and "NotPrincipal" not in statement:
-            raise MalformedPolicy("Missing required field Principal")
-        if "Resource" not in statement and "NotResource" not in statement:
-            raise MalformedPolicy("Missing required field Resource")
-    return policy
+def context_of(ctx: RequestContext, now: float) -> dict[str, Any]:
+    """The condition keys of one request: global aws: keys and the S3 keys of its operation."""
+    request, params = ctx.request, ctx.params
+    keys: dict[str, Any] = {
+        "aws:SecureTransport": "true" if request.scheme == "https" else "false",
+        "aws:SourceIp": request.client or None,
+        "aws:Referer": request.headers.get("referer"),
+        "aws:UserAgent": request.headers.get("user-agent"),
+        "aws:PrincipalIsAWSService": "false",
+        "s3:prefix": params.get("Prefix"),
+        "s3:delimiter": params.get("Delimiter"),
+        "s3:max-keys": str(params["MaxKeys"]) if params.get("MaxKeys") is not None else None,
+        "s3:x-amz-acl": params.get("ACL"),
+        "s3:x-amz-server-side-encryption": params.get("ServerSideEncryption"),
+        "s3:x-amz-storage-class": params.get("StorageClass"),
+        "s3:VersionId": params.get("VersionId"),
+        **policy.time_keys(now),
+    }
+    if isinstance(ctx, ServiceContext) and ctx.service_principal:
+        keys.update(
+            {
+                "aws:SourceArn": ctx.source_arn,
+                "aws:SourceAccount": ctx.source_account,
+                "aws:PrincipalServiceName": ctx.service_principal,
+                "aws:PrincipalIsAWSService": "true",
+                "aws:SecureTransport": "true",
+            }
+        )
+    elif ctx.principal is not None:
+        keys.update(
+            {
+                "aws:PrincipalAccount": ctx.principal.account_id,
+                "aws:PrincipalArn": ctx.principal.arn,
+                "aws:userid": ctx.principal.user_id,
+            }
+        )
+    return keys

@@ -90,7 +90,9 @@ async def write(store: Store, chunks: AsyncIterator[bytes], expected: Expected) 
     return Written(name, size, md5.hexdigest(), hasher.b64digest() if hasher else None)
 
 
-def _verify(expected: Expected, size: int, md5: hashlib._Hash, hasher: checksums.ChecksumHasher | None) -> None:
+def _verify(
+    expected: Expected, size: int, md5: hashlib._Hash, hasher: checksums.ChecksumHasher | None
+) -> None:
     if expected.length is not None and size != expected.length:
         raise IncompleteBody()
     if expected.md5_b64 is not None and base64.b64encode(md5.digest()).decode() != expected.md5_b64:

@@ -10,9 +10,16 @@ import json
 from typing import Any
 
 from cloudlet.edge.types import RequestContext
-from cloudlet.services.s3 import access, notifications, store
+from cloudlet.services.s3 import bucket_policy, cors_rules, destinations, lifecycle, notifications, store
 from cloudlet.services.s3.common import S3Operations, owner_of
-from cloudlet.services.s3.errors import AccessDenied, InvalidTag, MalformedXML, NoSuchConfiguration
+from cloudlet.services.s3.errors import (
+    AccessDenied,
+    InvalidArgument,
+    InvalidRequest,
+    InvalidTag,
+    MalformedXML,
+    NoSuchConfiguration,
+)
 from cloudlet.services.s3.metadata import canned_acl, check_tags, tag_set
 from cloudlet.services.s3.object_settings import acl_grants, canned_from_policy
 
@@ -22,13 +29,16 @@ MISSING = {
     "cors": ("NoSuchCORSConfiguration", "The CORS configuration does not exist"),
     "tagging": ("NoSuchTagSet", "The TagSet does not exist"),
     "ownership": ("OwnershipControlsNotFoundError", "The bucket ownership controls were not found"),
-    "public_access_block": ("NoSuchPublicAccessBlockConfiguration",
-                            "The public access block configuration was not found"),
+    "public_access_block": (
+        "NoSuchPublicAccessBlockConfiguration",
+        "The public access block configuration was not found",
+    ),
     "lifecycle": ("NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist"),
     "website": ("NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration"),
 }
-DEFAULT_ENCRYPTION = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
-                                 "BucketKeyEnabled": False}]}
+DEFAULT_ENCRYPTION = {
+    "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": False}]
+}
 
 
 class BucketSettingsOperations(S3Operations):
@@ -55,13 +65,16 @@ class BucketSettingsOperations(S3Operations):
     # -- policy: only the owner manages it, whatever it grants ---------------------------------
 
     def put_bucket_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        policy = access.parse_policy(params["Policy"])
-        with self.env.store.read() as conn:
-            block = store.get_config(conn, params["Bucket"], "public_access_block") or {}
-        if block.get("BlockPublicPolicy") and access.is_public(policy):
-            raise AccessDenied("User is not authorized to perform: s3:PutBucketPolicy because public policies are "
-                               "blocked by the BlockPublicPolicy block public access setting.")
-        self._put(ctx, params, "policy", policy)
+        with self.env.store.db() as conn:
+            bucket = self.bucket(conn, ctx, params["Bucket"])
+            policy = bucket_policy.parse(params["Policy"], bucket.name)
+            block = store.get_config(conn, bucket.name, "public_access_block") or {}
+            if block.get("BlockPublicPolicy") and bucket_policy.is_public(policy):
+                raise AccessDenied(
+                    "User is not authorized to perform: s3:PutBucketPolicy because public policies"
+                    " are blocked by the BlockPublicPolicy block public access setting."
+                )
+            store.put_config(conn, bucket.name, "policy", policy)
         return {}
 
     def get_bucket_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -71,7 +84,7 @@ class BucketSettingsOperations(S3Operations):
         return self._delete(ctx, params, "policy")
 
     def get_bucket_policy_status(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        return {"PolicyStatus": {"IsPublic": access.is_public(self._get(ctx, params, "policy"))}}
+        return {"PolicyStatus": {"IsPublic": bucket_policy.is_public(self._get(ctx, params, "policy"))}}
 
     # -- CORS ------------------------------------------------------------------------------------
 
@@ -79,6 +92,7 @@ class BucketSettingsOperations(S3Operations):
         rules = (params.get("CORSConfiguration") or {}).get("CORSRules") or []
         if not rules or any(not r.get("AllowedMethods") or not r.get("AllowedOrigins") for r in rules):
             raise MalformedXML()
+        cors_rules.check(rules)
         self._put(ctx, params, "cors", {"CORSRules": rules})
         return {}
 
@@ -110,7 +124,9 @@ class BucketSettingsOperations(S3Operations):
 
     def get_bucket_encryption(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         # Every bucket has SSE-S3 by default (since January 2023).
-        return {"ServerSideEncryptionConfiguration": self._get(ctx, params, "encryption") or DEFAULT_ENCRYPTION}
+        return {
+            "ServerSideEncryptionConfiguration": self._get(ctx, params, "encryption") or DEFAULT_ENCRYPTION
+        }
 
     def delete_bucket_encryption(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return self._delete(ctx, params, "encryption")
@@ -137,21 +153,26 @@ class BucketSettingsOperations(S3Operations):
 
     # -- lifecycle and website (stored; expiry and serving are separate work) -------------------------
 
-    def put_bucket_lifecycle_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    def put_bucket_lifecycle_configuration(
+        self, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
         rules = (params.get("LifecycleConfiguration") or {}).get("Rules") or []
         if not rules:
             raise MalformedXML()
-        self._put(ctx, params, "lifecycle", {"Rules": rules})
+        lifecycle.check(rules)
+        self._put(ctx, params, "lifecycle", {"Rules": _jsonable(rules)})
         return {}
 
-    def get_bucket_lifecycle_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    def get_bucket_lifecycle_configuration(
+        self, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
         return self._get(ctx, params, "lifecycle")
 
     def delete_bucket_lifecycle(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return self._delete(ctx, params, "lifecycle")
 
     def put_bucket_website(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        self._put(ctx, params, "website", params["WebsiteConfiguration"])
+        self._put(ctx, params, "website", _website(params["WebsiteConfiguration"]))
         return {}
 
     def get_bucket_website(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -162,16 +183,24 @@ class BucketSettingsOperations(S3Operations):
 
     # -- notifications ----------------------------------------------------------------------------
 
-    def put_bucket_notification_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    async def put_bucket_notification_configuration(
+        self, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
         configuration = params.get("NotificationConfiguration") or {}
         notifications.validate(configuration)
+        with self.env.store.read() as conn:
+            bucket = self.bucket(conn, ctx, params["Bucket"])
+        if not params.get("SkipDestinationValidation"):
+            await destinations.validate(self.env, bucket, configuration)
         with self.env.store.db() as conn:
             bucket = self.bucket(conn, ctx, params["Bucket"])
             store.put_config(conn, bucket.name, "notification", configuration)
             notifications.test_event(conn, bucket, configuration, ctx.request_id, self.now())
         return {}
 
-    def get_bucket_notification_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    def get_bucket_notification_configuration(
+        self, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
         with self.env.store.read() as conn:
             bucket = self.bucket(conn, ctx, params["Bucket"])
             return store.get_config(conn, bucket.name, "notification") or {}
@@ -194,3 +223,53 @@ def _many_tags(pairs: list[tuple[str, str]]) -> dict[str, str]:
     if len(pairs) > 50:
         raise InvalidTag("Bucket tag count cannot be greater than 50")
     return dict(pairs)
+
+
+def _website(config: dict[str, Any]) -> dict[str, Any]:
+    """A website configuration checked as S3 checks it."""
+    if config.get("RedirectAllRequestsTo"):
+        if any(config.get(k) for k in ("IndexDocument", "ErrorDocument", "RoutingRules")):
+            raise InvalidRequest(
+                "RedirectAllRequestsTo cannot be provided in conjunction with other Routing Rules."
+            )
+        return config
+    suffix = (config.get("IndexDocument") or {}).get("Suffix")
+    if suffix is None:
+        raise InvalidArgument(
+            "A value for IndexDocument Suffix must be provided if RedirectAllRequestsTo is empty",
+            "IndexDocument",
+            None,
+        )
+    if not suffix or "/" in suffix:
+        raise InvalidArgument("The IndexDocument Suffix is not well formed", "IndexDocument", suffix)
+    rules = config.get("RoutingRules") or []
+    if len(rules) > 50:
+        raise InvalidArgument(
+            "The number of routing rules must not exceed the allowed limit of 50.",
+            "RoutingRules",
+            str(len(rules)),
+        )
+    for rule in rules:
+        redirect = rule.get("Redirect") or {}
+        if not redirect:
+            raise MalformedXML()
+        if redirect.get("ReplaceKeyWith") is not None and redirect.get("ReplaceKeyPrefixWith") is not None:
+            raise InvalidRequest("You can only define ReplaceKeyPrefix or ReplaceKey but not both.")
+        code = redirect.get("HttpRedirectCode")
+        if code is not None and not (str(code).isdigit() and 300 <= int(code) < 400):
+            raise InvalidArgument(
+                "The provided HTTP redirect code is not valid. It should be a string containing"
+                " a number between 300 and 399.",
+                "HttpRedirectCode",
+                str(code),
+            )
+    return config
+
+
+def _jsonable(value: Any) -> Any:
+    """Dates (Expiration.Date) stored as ISO text."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value.isoformat().replace("+00:00", "Z") if hasattr(value, "isoformat") else value

@@ -34,7 +34,9 @@ def _untoken(token: str) -> str:
     try:
         return base64.urlsafe_b64decode(token.encode()).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidArgument("The continuation token provided is incorrect", "continuation-token", token) from None
+        raise InvalidArgument(
+            "The continuation token provided is incorrect", "continuation-token", token
+        ) from None
 
 
 class BucketOperations(S3Operations):
@@ -52,12 +54,16 @@ class BucketOperations(S3Operations):
                     return {"Location": f"/{name}"}  # us-east-1 answers a repeat create with success
                 raise BucketAlreadyOwnedByYou(name)
             lock = bool(params.get("ObjectLockEnabledForBucket"))
-            store.insert_bucket(conn, store.Bucket(name, ctx.account_id, region, self.now(),
-                                                   "Enabled" if lock else None, lock))
+            store.insert_bucket(
+                conn,
+                store.Bucket(name, ctx.account_id, region, self.now(), "Enabled" if lock else None, lock),
+            )
             if acl:
                 store.put_config(conn, name, "acl", acl)
             if params.get("ObjectOwnership"):
-                store.put_config(conn, name, "ownership", {"Rules": [{"ObjectOwnership": params["ObjectOwnership"]}]})
+                store.put_config(
+                    conn, name, "ownership", {"Rules": [{"ObjectOwnership": params["ObjectOwnership"]}]}
+                )
         return {"Location": f"/{name}", "BucketArn": f"arn:aws:s3:::{name}"}
 
     @staticmethod
@@ -69,12 +75,14 @@ class BucketOperations(S3Operations):
             if ctx.region != DEFAULT_REGION:
                 raise IllegalLocationConstraintException(
                     "The unspecified location constraint is incompatible for the region specific endpoint this "
-                    "request was sent to.")
+                    "request was sent to."
+                )
             return DEFAULT_REGION
         if ctx.region not in (DEFAULT_REGION, constraint):
             raise IllegalLocationConstraintException(
                 f"The {constraint} location constraint is incompatible for the region specific endpoint this "
-                "request was sent to.")
+                "request was sent to."
+            )
         return constraint
 
     def delete_bucket(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -89,21 +97,34 @@ class BucketOperations(S3Operations):
     def head_bucket(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         with self.env.store.read() as conn:
             bucket = self.bucket(conn, ctx, params["Bucket"])
-        return {"BucketRegion": bucket.region, "AccessPointAlias": False,
-                "BucketArn": f"arn:aws:s3:::{bucket.name}"}
+        return {
+            "BucketRegion": bucket.region,
+            "AccessPointAlias": False,
+            "BucketArn": f"arn:aws:s3:::{bucket.name}",
+        }
 
     def list_buckets(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         limit = params.get("MaxBuckets", MAX_BUCKETS_PAGE)
         if not 1 <= limit <= MAX_BUCKETS_PAGE:
-            raise InvalidArgument("Argument max-buckets must be an integer between 1 and 10000", "max-buckets",
-                                  str(limit))
+            raise InvalidArgument(
+                "Argument max-buckets must be an integer between 1 and 10000", "max-buckets", str(limit)
+            )
         after = _untoken(params["ContinuationToken"]) if params.get("ContinuationToken") else ""
         prefix = params.get("Prefix") or ""
         with self.env.store.read() as conn:
-            buckets = store.list_buckets(conn, ctx.account_id, after, prefix, params.get("BucketRegion"), limit + 1)
+            buckets = store.list_buckets(
+                conn, ctx.account_id, after, prefix, params.get("BucketRegion"), limit + 1
+            )
         output: dict[str, Any] = {
-            "Buckets": [{"Name": b.name, "CreationDate": timestamp(b.created_at), "BucketRegion": b.region,
-                         "BucketArn": f"arn:aws:s3:::{b.name}"} for b in buckets[:limit]],
+            "Buckets": [
+                {
+                    "Name": b.name,
+                    "CreationDate": timestamp(b.created_at),
+                    "BucketRegion": b.region,
+                    "BucketArn": f"arn:aws:s3:::{b.name}",
+                }
+                for b in buckets[:limit]
+            ],
             "Owner": owner_of(ctx.account_id),
         }
         if len(buckets) > limit:
@@ -124,8 +145,10 @@ class BucketOperations(S3Operations):
         with self.env.store.db() as conn:
             bucket = self.bucket(conn, ctx, params["Bucket"])
             if bucket.object_lock and status == "Suspended":
-                raise InvalidBucketState("An Object Lock configuration is present on this bucket, so the "
-                                         "versioning state cannot be changed.")
+                raise InvalidBucketState(
+                    "An Object Lock configuration is present on this bucket, so the "
+                    "versioning state cannot be changed."
+                )
             store.set_versioning(conn, bucket.name, status)
         return {}
 
@@ -133,4 +156,3 @@ class BucketOperations(S3Operations):
         with self.env.store.read() as conn:
             bucket = self.bucket(conn, ctx, params["Bucket"])
         return {"Status": bucket.versioning} if bucket.versioning else {}
-

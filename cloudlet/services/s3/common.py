@@ -72,11 +72,16 @@ class S3Operations(Provider):
 
     def allowed(self, conn: sqlite3.Connection, ctx: RequestContext, bucket: store.Bucket) -> bool:
         """The owner may; anyone else only as a bucket policy or public ACL grants (see access.py)."""
+        if ctx.principal is None and not self.env.config.auth and not isinstance(ctx, access.ServiceContext):
+            return True
+        return access.allowed(conn, ctx, bucket, self.now())
+
+    def may_list(self, conn: sqlite3.Connection, ctx: RequestContext, bucket: store.Bucket) -> bool:
         if ctx.principal is not None and ctx.principal.account_id == bucket.account_id:
             return True
-        if ctx.principal is None and not self.env.config.auth:
+        if ctx.principal is None and not self.env.config.auth and not isinstance(ctx, access.ServiceContext):
             return True
-        return access.grants(conn, ctx, bucket)
+        return access.allowed(conn, ctx, bucket, self.now(), "ListObjects")
 
     def version_id_for(self, bucket: store.Bucket) -> str:
         return new_version_id() if bucket.versioning == "Enabled" else "null"

@@ -11,7 +11,9 @@ class S3Error(ServiceError):
     default_message = ""
 
     def __init__(self, message: str | None = None, **fields: Any) -> None:
-        super().__init__(message or self.default_message, fields={k: v for k, v in fields.items() if v is not None})
+        super().__init__(
+            message or self.default_message, fields={k: v for k, v in fields.items() if v is not None}
+        )
 
 
 class NoSuchBucket(S3Error):
@@ -40,8 +42,10 @@ class NoSuchVersion(S3Error):
 
 class NoSuchUpload(S3Error):
     code, status = "NoSuchUpload", 404
-    default_message = ("The specified upload does not exist. The upload ID may be invalid, or the upload "
-                       "may have been aborted or completed.")
+    default_message = (
+        "The specified upload does not exist. The upload ID may be invalid, or the upload "
+        "may have been aborted or completed."
+    )
 
     def __init__(self, upload_id: str) -> None:
         super().__init__(UploadId=upload_id)
@@ -49,8 +53,10 @@ class NoSuchUpload(S3Error):
 
 class BucketAlreadyExists(S3Error):
     code, status = "BucketAlreadyExists", 409
-    default_message = ("The requested bucket name is not available. The bucket namespace is shared by all "
-                       "users of the system. Please select a different name and try again.")
+    default_message = (
+        "The requested bucket name is not available. The bucket namespace is shared by all "
+        "users of the system. Please select a different name and try again."
+    )
 
     def __init__(self, bucket: str) -> None:
         super().__init__(BucketName=bucket)
@@ -69,7 +75,9 @@ class BucketNotEmpty(S3Error):
     default_message = "The bucket you tried to delete is not empty"
 
     def __init__(self, bucket: str, versioned: bool = False) -> None:
-        message = self.default_message + (". You must delete all versions in the bucket." if versioned else "")
+        message = self.default_message + (
+            ". You must delete all versions in the bucket." if versioned else ""
+        )
         super().__init__(message, BucketName=bucket)
 
 
@@ -124,8 +132,9 @@ class NotModified(S3Error):
 
 class ConditionalRequestConflict(S3Error):
     code, status = "ConditionalRequestConflict", 409
-    default_message = ("A conflicting conditional action is currently in progress against this resource. "
-                       "Try again.")
+    default_message = (
+        "A conflicting conditional action is currently in progress against this resource. Try again."
+    )
 
 
 class BadDigest(S3Error):
@@ -159,8 +168,9 @@ class InvalidTag(S3Error):
 
 class MalformedXML(S3Error):
     code, status = "MalformedXML", 400
-    default_message = ("The XML you provided was not well-formed or did not validate against our published "
-                       "schema")
+    default_message = (
+        "The XML you provided was not well-formed or did not validate against our published schema"
+    )
 
 
 class EntityTooSmall(S3Error):
@@ -175,14 +185,18 @@ class EntityTooLarge(S3Error):
 
 class InvalidPart(S3Error):
     code, status = "InvalidPart", 400
-    default_message = ("One or more of the specified parts could not be found.  The part may not have been "
-                       "uploaded, or the specified entity tag may not match the part's entity tag.")
+    default_message = (
+        "One or more of the specified parts could not be found.  The part may not have been "
+        "uploaded, or the specified entity tag may not match the part's entity tag."
+    )
 
 
 class InvalidPartOrder(S3Error):
     code, status = "InvalidPartOrder", 400
-    default_message = ("The list of parts was not in ascending order. The parts list must be specified in "
-                       "order by part number.")
+    default_message = (
+        "The list of parts was not in ascending order. The parts list must be specified in "
+        "order by part number."
+    )
 
 
 class MethodNotAllowed(S3Error):

@@ -68,7 +68,9 @@ class FormReader:
                 value += piece
                 total += len(piece)
                 if total > MAX_FIELDS_BYTES:
-                    raise MalformedPOSTRequest("Your POST request fields preceding the upload file were too large.")
+                    raise MalformedPOSTRequest(
+                        "Your POST request fields preceding the upload file were too large."
+                    )
             fields[name.lower()] = value.decode("utf-8", "replace")
 
     async def file(self) -> AsyncIterator[bytes]:
@@ -89,7 +91,7 @@ class FormReader:
             if len(self._buffer) > 16384 or not await self._fill():
                 raise MalformedPOSTRequest()
         block = bytes(self._buffer[:end]).decode("utf-8", "replace")
-        del self._buffer[:end + 4]
+        del self._buffer[: end + 4]
         headers = {}
         for line in block.split("\r\n"):
             name, sep, value = line.partition(":")
@@ -105,7 +107,7 @@ class FormReader:
             if index >= 0:
                 if index:
                     yield bytes(self._buffer[:index])
-                del self._buffer[:index + keep]
+                del self._buffer[: index + keep]
                 return
             if len(self._buffer) > keep:
                 cut = len(self._buffer) - keep

@@ -26,7 +26,9 @@ def sent_checksum(params: dict[str, Any]) -> tuple[str, str] | None:
     """(algorithm, value) of an `x-amz-checksum-*` header sent up front."""
     found = [(alg, params[f"Checksum{alg}"]) for alg in ALGORITHMS if params.get(f"Checksum{alg}")]
     if len(found) > 1:
-        raise InvalidRequest("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
+        raise InvalidRequest(
+            "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed."
+        )
     if found:
         check_checksum_value(*found[0])
         return found[0]
@@ -46,19 +48,27 @@ def requested_algorithm(params: dict[str, Any], headers: Headers) -> str | None:
     if algorithm:
         algorithm = algorithm.upper()
         if algorithm not in ALGORITHMS:
-            raise InvalidRequest("Checksum algorithm provided is unsupported. Please try again with any of the "
-                                 "valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+            raise InvalidRequest(
+                "Checksum algorithm provided is unsupported. Please try again with any of the "
+                "valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]"
+            )
         return algorithm
     return None
 
 
-def expected_body(params: dict[str, Any], headers: Headers, default: str | None = DEFAULT_ALGORITHM) -> Expected:
+def expected_body(
+    params: dict[str, Any], headers: Headers, default: str | None = DEFAULT_ALGORITHM
+) -> Expected:
     """What to verify a PutObject/UploadPart body against as it streams."""
     sent = sent_checksum(params)
     algorithm = requested_algorithm(params, headers) or default
     length = None if is_aws_chunked(headers) else params.get("ContentLength")
-    return Expected(md5_b64=params.get("ContentMD5"), algorithm=algorithm,
-                    checksum=sent[1] if sent else None, length=length)
+    return Expected(
+        md5_b64=params.get("ContentMD5"),
+        algorithm=algorithm,
+        checksum=sent[1] if sent else None,
+        length=length,
+    )
 
 
 def checksum_output(checksum: dict[str, str] | None) -> dict[str, Any]:

@@ -36,12 +36,18 @@ def after_prefix(prefix: str) -> str | None:
     return None
 
 
-def walk(fetch: Fetch, prefix: str, delimiter: str | None, start: str | None, max_keys: int) -> tuple[list[Item], bool]:
+def walk(
+    fetch: Fetch, prefix: str, delimiter: str | None, start: str | None, max_keys: int
+) -> tuple[list[Item], bool]:
     """Up to max_keys keys and common prefixes after `start`; and whether more remain."""
     lower, inclusive = prefix, True
     if start is not None and start >= prefix:
         lower, inclusive = start, False
-        if delimiter and start.endswith(delimiter) and start.find(delimiter, len(prefix)) == len(start) - len(delimiter):
+        if (
+            delimiter
+            and start.endswith(delimiter)
+            and start.find(delimiter, len(prefix)) == len(start) - len(delimiter)
+        ):
             following = after_prefix(start)  # resuming after a common prefix: skip all it covers
             if following is None:
                 return [], False
@@ -91,7 +97,9 @@ def _item_name(item: Item) -> str:
 def _max_keys(params: dict[str, Any]) -> int:
     value = params.get("MaxKeys", DEFAULT_MAX_KEYS)
     if value < 0:
-        raise InvalidArgument("Argument maxKeys must be an integer between 0 and 2147483647", "maxKeys", str(value))
+        raise InvalidArgument(
+            "Argument maxKeys must be an integer between 0 and 2147483647", "maxKeys", str(value)
+        )
     return min(value, DEFAULT_MAX_KEYS)
 
 
@@ -104,9 +112,16 @@ def _encoder(params: dict[str, Any]) -> Callable[[str | None], str | None]:
     return lambda value: value
 
 
-def _content(obj: store.ObjectVersion, encode: Callable[[str | None], str | None], owner: bool) -> dict[str, Any]:
-    entry: dict[str, Any] = {"Key": encode(obj.key), "LastModified": timestamp(obj.modified), "ETag": obj.etag,
-                             "Size": obj.size, "StorageClass": obj.storage_class}
+def _content(
+    obj: store.ObjectVersion, encode: Callable[[str | None], str | None], owner: bool
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "Key": encode(obj.key),
+        "LastModified": timestamp(obj.modified),
+        "ETag": obj.etag,
+        "Size": obj.size,
+        "StorageClass": obj.storage_class,
+    }
     if obj.checksum:
         entry["ChecksumAlgorithm"] = [obj.checksum["algorithm"]]
         entry["ChecksumType"] = obj.checksum["type"]
@@ -116,13 +131,15 @@ def _content(obj: store.ObjectVersion, encode: Callable[[str | None], str | None
 
 
 class ListingOperations(S3Operations):
-    def _page(self, conn: sqlite3.Connection, bucket: str, params: dict[str, Any], start: str | None,
-              max_keys: int) -> tuple[list[Item], bool]:
+    def _page(
+        self, conn: sqlite3.Connection, bucket: str, params: dict[str, Any], start: str | None, max_keys: int
+    ) -> tuple[list[Item], bool]:
         prefix = params.get("Prefix") or ""
         upper = after_prefix(prefix)
 
         def fetch(lower: str, inclusive: bool, limit: int) -> list[store.ObjectVersion]:
             return store.current_objects(conn, bucket, lower, inclusive, upper, limit)
+
         return walk(fetch, prefix, params.get("Delimiter") or None, start, max_keys)
 
     def list_objects_v2(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -157,10 +174,18 @@ class ListingOperations(S3Operations):
         return output
 
     @staticmethod
-    def _listing(name: str, params: dict[str, Any], items: list[Item], truncated: bool,
-                 encode: Callable[[str | None], str | None], owner: bool) -> dict[str, Any]:
+    def _listing(
+        name: str,
+        params: dict[str, Any],
+        items: list[Item],
+        truncated: bool,
+        encode: Callable[[str | None], str | None],
+        owner: bool,
+    ) -> dict[str, Any]:
         output: dict[str, Any] = {
-            "Name": name, "Prefix": encode(params.get("Prefix") or ""), "MaxKeys": params.get("MaxKeys", 1000),
+            "Name": name,
+            "Prefix": encode(params.get("Prefix") or ""),
+            "MaxKeys": params.get("MaxKeys", 1000),
             "IsTruncated": truncated,
             "Contents": [_content(v, encode, owner) for k, v in items if k == "key"],
             "CommonPrefixes": [{"Prefix": encode(v)} for k, v in items if k == "prefix"],
@@ -175,8 +200,9 @@ class ListingOperations(S3Operations):
         key_marker, version_marker = params.get("KeyMarker") or None, params.get("VersionIdMarker") or None
         with self.env.store.read() as conn:
             bucket = self.bucket(conn, ctx, params["Bucket"])
-            items, truncated = self._versions(conn, bucket.name, prefix, delimiter, key_marker, version_marker,
-                                              max_keys)
+            items, truncated = self._versions(
+                conn, bucket.name, prefix, delimiter, key_marker, version_marker, max_keys
+            )
         output = self._version_listing(bucket.name, params, items, encode)
         output["IsTruncated"] = truncated
         if truncated and items:
@@ -187,8 +213,15 @@ class ListingOperations(S3Operations):
         return output
 
     @staticmethod
-    def _versions(conn: sqlite3.Connection, bucket: str, prefix: str, delimiter: str | None, key_marker: str | None,
-                  version_marker: str | None, max_keys: int) -> tuple[list[Item], bool]:
+    def _versions(
+        conn: sqlite3.Connection,
+        bucket: str,
+        prefix: str,
+        delimiter: str | None,
+        key_marker: str | None,
+        version_marker: str | None,
+        max_keys: int,
+    ) -> tuple[list[Item], bool]:
         """walk() over versions: several rows share a key, so the cursor is (key, row id)."""
         upper = after_prefix(prefix)
         lower, inclusive, below = prefix, True, None
@@ -220,14 +253,20 @@ class ListingOperations(S3Operations):
         return items[:max_keys], len(items) > max_keys
 
     @staticmethod
-    def _version_listing(name: str, params: dict[str, Any], items: list[Item],
-                         encode: Callable[[str | None], str | None]) -> dict[str, Any]:
+    def _version_listing(
+        name: str, params: dict[str, Any], items: list[Item], encode: Callable[[str | None], str | None]
+    ) -> dict[str, Any]:
         versions, markers = [], []
         for kind, value in items:
             if kind != "key":
                 continue
-            entry = {"Key": encode(value.key), "VersionId": value.version_id, "IsLatest": value.latest,
-                     "LastModified": timestamp(value.modified), "Owner": owner_of(value.owner)}
+            entry = {
+                "Key": encode(value.key),
+                "VersionId": value.version_id,
+                "IsLatest": value.latest,
+                "LastModified": timestamp(value.modified),
+                "Owner": owner_of(value.owner),
+            }
             if value.delete_marker:
                 markers.append(entry)
             else:
@@ -237,9 +276,13 @@ class ListingOperations(S3Operations):
                     entry["ChecksumType"] = value.checksum["type"]
                 versions.append(entry)
         output: dict[str, Any] = {
-            "Name": name, "Prefix": encode(params.get("Prefix") or ""), "MaxKeys": params.get("MaxKeys", 1000),
-            "KeyMarker": encode(params.get("KeyMarker") or ""), "VersionIdMarker": params.get("VersionIdMarker") or "",
-            "Versions": versions, "DeleteMarkers": markers,
+            "Name": name,
+            "Prefix": encode(params.get("Prefix") or ""),
+            "MaxKeys": params.get("MaxKeys", 1000),
+            "KeyMarker": encode(params.get("KeyMarker") or ""),
+            "VersionIdMarker": params.get("VersionIdMarker") or "",
+            "Versions": versions,
+            "DeleteMarkers": markers,
             "CommonPrefixes": [{"Prefix": encode(v)} for k, v in items if k == "prefix"],
         }
         if params.get("Delimiter"):
@@ -249,9 +292,8 @@ class ListingOperations(S3Operations):
         return output
 
 
-
 def _common_prefix(key: str, prefix: str, delimiter: str | None) -> str | None:
     if not delimiter:
         return None
     cut = key.find(delimiter, len(prefix))
-    return None if cut < 0 else key[:cut + len(delimiter)]
+    return None if cut < 0 else key[: cut + len(delimiter)]

@@ -14,21 +14,49 @@ from cloudlet.services.s3.errors import InvalidArgument, InvalidStorageClass, In
 
 # Members of PutObject/CopyObject/CreateMultipartUpload input stored and returned as they are.
 CONTENT_MEMBERS = (
-    "ContentType", "ContentEncoding", "ContentDisposition", "ContentLanguage", "CacheControl",
-    "WebsiteRedirectLocation", "ServerSideEncryption", "SSEKMSKeyId", "BucketKeyEnabled",
+    "ContentType",
+    "ContentEncoding",
+    "ContentDisposition",
+    "ContentLanguage",
+    "CacheControl",
+    "WebsiteRedirectLocation",
+    "ServerSideEncryption",
+    "SSEKMSKeyId",
+    "BucketKeyEnabled",
 )
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
 MAX_METADATA_BYTES = 2048
 MAX_TAGS = 10
-CANNED_ACLS = ("private", "public-read", "public-read-write", "authenticated-read", "aws-exec-read",
-               "bucket-owner-read", "bucket-owner-full-control")
-STORAGE_CLASSES = ("STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
-                   "GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "SNOW", "EXPRESS_ONEZONE")
+CANNED_ACLS = (
+    "private",
+    "public-read",
+    "public-read-write",
+    "authenticated-read",
+    "aws-exec-read",
+    "bucket-owner-read",
+    "bucket-owner-full-control",
+)
+STORAGE_CLASSES = (
+    "STANDARD",
+    "REDUCED_REDUNDANCY",
+    "STANDARD_IA",
+    "ONEZONE_IA",
+    "INTELLIGENT_TIERING",
+    "GLACIER",
+    "DEEP_ARCHIVE",
+    "OUTPOSTS",
+    "GLACIER_IR",
+    "SNOW",
+    "EXPRESS_ONEZONE",
+)
 # Response-header overrides of GetObject (query parameters) -> the output member they replace.
 OVERRIDES = {
-    "ResponseCacheControl": "CacheControl", "ResponseContentDisposition": "ContentDisposition",
-    "ResponseContentEncoding": "ContentEncoding", "ResponseContentLanguage": "ContentLanguage",
-    "ResponseContentType": "ContentType", "ResponseExpires": "Expires",
+    "ResponseCacheControl": "CacheControl",
+    "ResponseContentDisposition": "ContentDisposition",
+    "ResponseContentEncoding": "ContentEncoding",
+    "ResponseContentLanguage": "ContentLanguage",
+    "ResponseContentType": "ContentType",
+    "ResponseExpires": "Expires",
 }
 
 
@@ -50,8 +78,10 @@ def object_headers(params: dict[str, Any]) -> dict[str, Any]:
         headers["Expires"] = expires.timestamp()
     metadata = {k.lower(): v for k, v in (params.get("Metadata") or {}).items()}
     if sum(len(k) + len(v) for k, v in metadata.items()) > MAX_METADATA_BYTES:
-        raise MetadataTooLarge(Size=str(sum(len(k) + len(v) for k, v in metadata.items())),
-                               MaxSizeAllowed=str(MAX_METADATA_BYTES))
+        raise MetadataTooLarge(
+            Size=str(sum(len(k) + len(v) for k, v in metadata.items())),
+            MaxSizeAllowed=str(MAX_METADATA_BYTES),
+        )
     if metadata:
         headers["Metadata"] = metadata
     return headers

@@ -34,18 +34,21 @@ MAX_PARTS_PAGE = 1000
 
 def _check_part_number(number: int) -> None:
     if not 1 <= number <= MAX_PART_NUMBER:
-        raise InvalidArgument("Part number must be an integer between 1 and 10000, inclusive", "partNumber",
-                              str(number))
+        raise InvalidArgument(
+            "Part number must be an integer between 1 and 10000, inclusive", "partNumber", str(number)
+        )
 
 
 def _checksum_type(algorithm: str | None, requested: str | None) -> str | None:
     if algorithm is None:
         return None
     kind = requested or ("FULL_OBJECT" if algorithm in integrity.FULL_OBJECT_ONLY else "COMPOSITE")
-    if (kind == "COMPOSITE" and algorithm in integrity.FULL_OBJECT_ONLY) or \
-            (kind == "FULL_OBJECT" and algorithm in integrity.COMPOSITE_ONLY):
-        raise InvalidRequest(f"The {kind} checksum type cannot be used with the {algorithm.lower()} checksum "
-                             "algorithm.")
+    if (kind == "COMPOSITE" and algorithm in integrity.FULL_OBJECT_ONLY) or (
+        kind == "FULL_OBJECT" and algorithm in integrity.COMPOSITE_ONLY
+    ):
+        raise InvalidRequest(
+            f"The {kind} checksum type cannot be used with the {algorithm.lower()} checksum algorithm."
+        )
     return kind
 
 
@@ -67,10 +70,17 @@ class MultipartOperations(S3Operations):
         algorithm = params.get("ChecksumAlgorithm")
         algorithm = algorithm.upper() if algorithm else None
         upload = store.Upload(
-            upload_id=secrets.token_urlsafe(48), bucket=params["Bucket"], key=params["Key"], initiated=self.now(),
-            storage_class=storage_class(params.get("StorageClass")), headers=object_headers(params),
-            checksum_algorithm=algorithm, checksum_type=_checksum_type(algorithm, params.get("ChecksumType")),
-            tags=parse_tagging(params.get("Tagging")), acl=canned_acl(params.get("ACL")), owner=ctx.account_id,
+            upload_id=secrets.token_urlsafe(48),
+            bucket=params["Bucket"],
+            key=params["Key"],
+            initiated=self.now(),
+            storage_class=storage_class(params.get("StorageClass")),
+            headers=object_headers(params),
+            checksum_algorithm=algorithm,
+            checksum_type=_checksum_type(algorithm, params.get("ChecksumType")),
+            tags=parse_tagging(params.get("Tagging")),
+            acl=canned_acl(params.get("ACL")),
+            owner=ctx.account_id,
         )
         with self.env.store.db() as conn:
             self.bucket(conn, ctx, params["Bucket"])
@@ -92,12 +102,20 @@ class MultipartOperations(S3Operations):
             await refuse_body(params["Body"], ctx.request.headers, exc)
             raise
         if upload.checksum_algorithm and expected.algorithm != upload.checksum_algorithm:
-            raise InvalidRequest(f"Checksum Type mismatch occurred, expected checksum Type: "
-                                 f"{upload.checksum_algorithm.lower()}, actual checksum Type: "
-                                 f"{(expected.algorithm or 'null').lower()}")
+            raise InvalidRequest(
+                f"Checksum Type mismatch occurred, expected checksum Type: "
+                f"{upload.checksum_algorithm.lower()}, actual checksum Type: "
+                f"{(expected.algorithm or 'null').lower()}"
+            )
         written = await blobs.write(self.env.store, params["Body"].chunks(), expected)
-        part = store.Part(params["PartNumber"], f'"{written.md5}"', written.size, self.now(), written.blob,
-                          written.checksum if upload.checksum_algorithm else None)
+        part = store.Part(
+            params["PartNumber"],
+            f'"{written.md5}"',
+            written.size,
+            self.now(),
+            written.blob,
+            written.checksum if upload.checksum_algorithm else None,
+        )
         self._save_part(ctx, params, part)
         output = {"ETag": part.etag}
         if part.checksum and upload.checksum_algorithm:
@@ -125,15 +143,20 @@ class MultipartOperations(S3Operations):
         if params.get("CopySourceRange"):
             span = conditions.byte_range(params["CopySourceRange"], source.size)
             if span is None:
-                raise InvalidArgument("The x-amz-copy-source-range value must be of the form bytes=first-last where "
-                                      "first and last are the zero-based offsets of the first and last bytes to copy",
-                                      "x-amz-copy-source-range", params["CopySourceRange"])
+                raise InvalidArgument(
+                    "The x-amz-copy-source-range value must be of the form bytes=first-last where "
+                    "first and last are the zero-based offsets of the first and last bytes to copy",
+                    "x-amz-copy-source-range",
+                    params["CopySourceRange"],
+                )
             first, last = span
         written = await blobs.copy(self.env.store, [(source.blob, first, last)] if source.blob else [])
         checksum = None
         if upload.checksum_algorithm:
             checksum = await blobs.checksum_of(self.env.store, written.blob, upload.checksum_algorithm)
-        part = store.Part(params["PartNumber"], f'"{written.md5}"', written.size, self.now(), written.blob, checksum)
+        part = store.Part(
+            params["PartNumber"], f'"{written.md5}"', written.size, self.now(), written.blob, checksum
+        )
         self._save_part(ctx, params, part)
         result: dict[str, Any] = {"ETag": part.etag, "LastModified": timestamp(part.modified)}
         if checksum and upload.checksum_algorithm:
@@ -149,22 +172,42 @@ class MultipartOperations(S3Operations):
             stored = {p.number: p for p in store.list_parts(conn, upload.upload_id)}
         parts = _chosen_parts(requested, stored)
         if params.get("MpuObjectSize") is not None and params["MpuObjectSize"] != sum(p.size for p in parts):
-            raise InvalidRequest("The provided 'x-amz-mp-object-size' header value does not match what was computed.")
+            raise InvalidRequest(
+                "The provided 'x-amz-mp-object-size' header value does not match what was computed."
+            )
         full = upload.checksum_algorithm if upload.checksum_type == "FULL_OBJECT" else None
         if upload.checksum_algorithm is None:
             full = integrity.DEFAULT_ALGORITHM
         blob, full_checksum = await blobs.concatenate(self.env.store, [p.blob for p in parts], full)
         obj = store.ObjectVersion(
-            bucket=upload.bucket, key=upload.key, version_id="", size=sum(p.size for p in parts),
-            etag=multipart_etag([p.etag.strip('"') for p in parts]), blob=blob, storage_class=upload.storage_class,
-            headers=upload.headers, tags=upload.tags, acl=upload.acl, owner=upload.owner,
+            bucket=upload.bucket,
+            key=upload.key,
+            version_id="",
+            size=sum(p.size for p in parts),
+            etag=multipart_etag([p.etag.strip('"') for p in parts]),
+            blob=blob,
+            storage_class=upload.storage_class,
+            headers=upload.headers,
+            tags=upload.tags,
+            acl=upload.acl,
+            owner=upload.owner,
             parts=[{"Size": p.size, "Checksum": p.checksum} for p in parts],
             checksum=_object_checksum(upload, parts, full, full_checksum),
         )
-        bucket = self.commit_object(ctx, obj, params, "ObjectCreated:CompleteMultipartUpload",
-                                    finish=lambda conn: store.delete_upload(conn, upload.upload_id))
-        output = {"Bucket": upload.bucket, "Key": upload.key, "ETag": obj.etag,
-                  "Location": f"/{upload.bucket}/{upload.key}", "VersionId": self.shown_version(bucket, obj.version_id)}
+        bucket = self.commit_object(
+            ctx,
+            obj,
+            params,
+            "ObjectCreated:CompleteMultipartUpload",
+            finish=lambda conn: store.delete_upload(conn, upload.upload_id),
+        )
+        output = {
+            "Bucket": upload.bucket,
+            "Key": upload.key,
+            "ETag": obj.etag,
+            "Location": f"/{upload.bucket}/{upload.key}",
+            "VersionId": self.shown_version(bucket, obj.version_id),
+        }
         if upload.checksum_algorithm and obj.checksum:
             output.update(integrity.checksum_output(obj.checksum))
         return output
@@ -177,18 +220,29 @@ class MultipartOperations(S3Operations):
         return {}
 
     def list_parts(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        marker, limit = params.get("PartNumberMarker") or 0, min(params.get("MaxParts") or MAX_PARTS_PAGE, MAX_PARTS_PAGE)
+        marker, limit = (
+            params.get("PartNumberMarker") or 0,
+            min(params.get("MaxParts") or MAX_PARTS_PAGE, MAX_PARTS_PAGE),
+        )
         with self.env.store.read() as conn:
             upload = self._upload(conn, ctx, params)
             parts = store.list_parts(conn, upload.upload_id, marker, limit + 1)
         output: dict[str, Any] = {
-            "Bucket": upload.bucket, "Key": upload.key, "UploadId": upload.upload_id, "PartNumberMarker": marker,
-            "MaxParts": limit, "IsTruncated": len(parts) > limit, "StorageClass": upload.storage_class,
-            "Owner": owner_of(upload.owner), "Initiator": owner_of(upload.owner),
+            "Bucket": upload.bucket,
+            "Key": upload.key,
+            "UploadId": upload.upload_id,
+            "PartNumberMarker": marker,
+            "MaxParts": limit,
+            "IsTruncated": len(parts) > limit,
+            "StorageClass": upload.storage_class,
+            "Owner": owner_of(upload.owner),
+            "Initiator": owner_of(upload.owner),
             "Parts": [_part_entry(upload, p) for p in parts[:limit]],
         }
         if upload.checksum_algorithm:
-            output.update({"ChecksumAlgorithm": upload.checksum_algorithm, "ChecksumType": upload.checksum_type})
+            output.update(
+                {"ChecksumAlgorithm": upload.checksum_algorithm, "ChecksumType": upload.checksum_type}
+            )
         if parts[:limit]:
             output["NextPartNumberMarker"] = parts[:limit][-1].number
         return output
@@ -200,17 +254,32 @@ class MultipartOperations(S3Operations):
             upload_marker = "\U0010ffff"  # a key marker alone skips every upload of that key
         with self.env.store.read() as conn:
             bucket = self.bucket(conn, ctx, params["Bucket"])
-            uploads = store.list_uploads(conn, bucket.name, params.get("Prefix") or "", key_marker, upload_marker,
-                                         limit + 1)
+            uploads = store.list_uploads(
+                conn, bucket.name, params.get("Prefix") or "", key_marker, upload_marker, limit + 1
+            )
         output: dict[str, Any] = {
-            "Bucket": bucket.name, "KeyMarker": params.get("KeyMarker") or "",
-            "UploadIdMarker": params.get("UploadIdMarker") or "", "MaxUploads": limit,
-            "IsTruncated": len(uploads) > limit, "Prefix": params.get("Prefix") or "",
-            "Uploads": [{"UploadId": u.upload_id, "Key": u.key, "Initiated": timestamp(u.initiated),
-                         "StorageClass": u.storage_class, "Owner": owner_of(u.owner), "Initiator": owner_of(u.owner),
-                         **({"ChecksumAlgorithm": u.checksum_algorithm, "ChecksumType": u.checksum_type}
-                            if u.checksum_algorithm else {})}
-                        for u in uploads[:limit]],
+            "Bucket": bucket.name,
+            "KeyMarker": params.get("KeyMarker") or "",
+            "UploadIdMarker": params.get("UploadIdMarker") or "",
+            "MaxUploads": limit,
+            "IsTruncated": len(uploads) > limit,
+            "Prefix": params.get("Prefix") or "",
+            "Uploads": [
+                {
+                    "UploadId": u.upload_id,
+                    "Key": u.key,
+                    "Initiated": timestamp(u.initiated),
+                    "StorageClass": u.storage_class,
+                    "Owner": owner_of(u.owner),
+                    "Initiator": owner_of(u.owner),
+                    **(
+                        {"ChecksumAlgorithm": u.checksum_algorithm, "ChecksumType": u.checksum_type}
+                        if u.checksum_algorithm
+                        else {}
+                    ),
+                }
+                for u in uploads[:limit]
+            ],
         }
         if len(uploads) > limit:
             output["NextKeyMarker"] = uploads[limit - 1].key
@@ -233,26 +302,37 @@ def _chosen_parts(requested: list[dict[str, Any]], stored: dict[int, store.Part]
         parts.append(part)
     for part in parts[:-1]:
         if part.size < MIN_PART_SIZE:
-            raise EntityTooSmall(ProposedSize=str(part.size), MinSizeAllowed=str(MIN_PART_SIZE),
-                                 PartNumber=str(part.number), ETag=part.etag.strip('"'))
+            raise EntityTooSmall(
+                ProposedSize=str(part.size),
+                MinSizeAllowed=str(MIN_PART_SIZE),
+                PartNumber=str(part.number),
+                ETag=part.etag.strip('"'),
+            )
     return parts
 
 
-def _object_checksum(upload: store.Upload, parts: list[store.Part], full: str | None,
-                     full_checksum: str | None) -> dict[str, str] | None:
+def _object_checksum(
+    upload: store.Upload, parts: list[store.Part], full: str | None, full_checksum: str | None
+) -> dict[str, str] | None:
     if full is not None and full_checksum is not None:
         return {"algorithm": full, "value": full_checksum, "type": "FULL_OBJECT"}
     algorithm = upload.checksum_algorithm
     if algorithm is None or any(p.checksum is None for p in parts):
         return None
-    return {"algorithm": algorithm, "value": integrity.composite(algorithm, [p.checksum or "" for p in parts]),
-            "type": "COMPOSITE"}
+    return {
+        "algorithm": algorithm,
+        "value": integrity.composite(algorithm, [p.checksum or "" for p in parts]),
+        "type": "COMPOSITE",
+    }
 
 
 def _part_entry(upload: store.Upload, part: store.Part) -> dict[str, Any]:
-    entry: dict[str, Any] = {"PartNumber": part.number, "LastModified": timestamp(part.modified), "ETag": part.etag,
-                             "Size": part.size}
+    entry: dict[str, Any] = {
+        "PartNumber": part.number,
+        "LastModified": timestamp(part.modified),
+        "ETag": part.etag,
+        "Size": part.size,
+    }
     if part.checksum and upload.checksum_algorithm:
         entry[f"Checksum{upload.checksum_algorithm}"] = part.checksum
     return entry
-

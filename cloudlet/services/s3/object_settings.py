@@ -17,8 +17,14 @@ AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers
 
 def acl_grants(acl: str | None, account_id: str) -> list[dict[str, Any]]:
     """The grants a canned ACL stands for."""
-    owner = {"Grantee": {"Type": "CanonicalUser", "ID": account_id_canonical(account_id), "DisplayName": "webfile"},
-             "Permission": "FULL_CONTROL"}
+    owner = {
+        "Grantee": {
+            "Type": "CanonicalUser",
+            "ID": account_id_canonical(account_id),
+            "DisplayName": "webfile",
+        },
+        "Permission": "FULL_CONTROL",
+    }
     grants = [owner]
     if acl in ("public-read", "public-read-write"):
         grants.append({"Grantee": {"Type": "Group", "URI": ALL_USERS}, "Permission": "READ"})
@@ -31,7 +37,9 @@ def acl_grants(acl: str | None, account_id: str) -> list[dict[str, Any]]:
 
 def canned_from_policy(policy: dict[str, Any] | None) -> str:
     """The canned ACL an AccessControlPolicy amounts to (what access checks use)."""
-    uris = {(g.get("Grantee") or {}).get("URI"): g.get("Permission") for g in (policy or {}).get("Grants") or []}
+    uris = {
+        (g.get("Grantee") or {}).get("URI"): g.get("Permission") for g in (policy or {}).get("Grants") or []
+    }
     if uris.get(ALL_USERS) in ("READ", "FULL_CONTROL"):
         return "public-read"
     if uris.get(AUTHENTICATED_USERS) == "READ":
@@ -40,7 +48,9 @@ def canned_from_policy(policy: dict[str, Any] | None) -> str:
 
 
 class ObjectSettingsOperations(S3Operations):
-    def _version(self, conn: Any, ctx: RequestContext, params: dict[str, Any]) -> tuple[store.ObjectVersion, store.Bucket]:
+    def _version(
+        self, conn: Any, ctx: RequestContext, params: dict[str, Any]
+    ) -> tuple[store.ObjectVersion, store.Bucket]:
         check_version_id(params.get("VersionId"))
         return self.readable(conn, ctx, params["Bucket"], params["Key"], params.get("VersionId"))
 
@@ -81,8 +91,10 @@ class ObjectSettingsOperations(S3Operations):
         wanted = set(params.get("ObjectAttributes") or [])
         with self.env.store.read() as conn:
             obj, bucket = self._version(conn, ctx, params)
-        output: dict[str, Any] = {"LastModified": timestamp(obj.modified),
-                                  "VersionId": self.shown_version(bucket, obj.version_id)}
+        output: dict[str, Any] = {
+            "LastModified": timestamp(obj.modified),
+            "VersionId": self.shown_version(bucket, obj.version_id),
+        }
         if "ETag" in wanted:
             output["ETag"] = obj.etag.strip('"')
         if "StorageClass" in wanted:
@@ -90,8 +102,10 @@ class ObjectSettingsOperations(S3Operations):
         if "ObjectSize" in wanted:
             output["ObjectSize"] = obj.size
         if "Checksum" in wanted and obj.checksum:
-            output["Checksum"] = {f"Checksum{obj.checksum['algorithm']}": obj.checksum["value"],
-                                  "ChecksumType": obj.checksum["type"]}
+            output["Checksum"] = {
+                f"Checksum{obj.checksum['algorithm']}": obj.checksum["value"],
+                "ChecksumType": obj.checksum["type"],
+            }
         if "ObjectParts" in wanted and obj.parts:
             output["ObjectParts"] = _object_parts(obj, params)
         return output
@@ -109,8 +123,13 @@ def _object_parts(obj: store.ObjectVersion, params: dict[str, Any]) -> dict[str,
         if algorithm and part.get("Checksum"):
             entry[f"Checksum{algorithm}"] = part["Checksum"]
         entries.append(entry)
-    result: dict[str, Any] = {"TotalPartsCount": len(parts), "PartNumberMarker": marker, "MaxParts": limit,
-                              "IsTruncated": bool(page) and page[-1][0] < len(parts), "Parts": entries}
+    result: dict[str, Any] = {
+        "TotalPartsCount": len(parts),
+        "PartNumberMarker": marker,
+        "MaxParts": limit,
+        "IsTruncated": bool(page) and page[-1][0] < len(parts),
+        "Parts": entries,
+    }
     if result["IsTruncated"]:
         result["NextPartNumberMarker"] = page[-1][0]
     return result

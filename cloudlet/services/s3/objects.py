@@ -11,6 +11,7 @@ from cloudlet.edge.types import RequestContext
 from cloudlet.services.s3 import blobs, conditions, integrity, store
 from cloudlet.services.s3.common import S3Operations, refuse_body, timestamp
 from cloudlet.services.s3.errors import (
+    AccessDenied,
     InvalidArgument,
     InvalidPartNumber,
     InvalidRequest,
@@ -44,7 +45,7 @@ def check_version_id(version_id: str | None) -> None:
 def parse_copy_source(source: str) -> tuple[str, str, str | None]:
     """`bucket/key[?versionId=v]`, URL-encoded, optionally with a leading slash."""
     path, _, query = source.partition("?")
-    version = query[len("versionId="):] if query.startswith("versionId=") else None
+    version = query[len("versionId=") :] if query.startswith("versionId=") else None
     bucket, _, key = unquote(path).lstrip("/").partition("/")
     if not bucket or not key:
         raise InvalidArgument("Invalid copy source object key", "x-amz-copy-source", source)
@@ -65,10 +66,15 @@ class ObjectOperations(S3Operations):
         if written.checksum is not None and expected.algorithm is not None:
             obj.checksum = {"algorithm": expected.algorithm, "value": written.checksum, "type": "FULL_OBJECT"}
         bucket = self.commit_object(ctx, obj, params, "ObjectCreated:Put")
-        return {"ETag": obj.etag, "VersionId": self.shown_version(bucket, obj.version_id),
-                **integrity.checksum_output(obj.checksum)}
+        return {
+            "ETag": obj.etag,
+            "VersionId": self.shown_version(bucket, obj.version_id),
+            **integrity.checksum_output(obj.checksum),
+        }
 
-    def _prepare_put(self, ctx: RequestContext, params: dict[str, Any]) -> tuple[store.ObjectVersion, blobs.Expected]:
+    def _prepare_put(
+        self, ctx: RequestContext, params: dict[str, Any]
+    ) -> tuple[store.ObjectVersion, blobs.Expected]:
         check_key(params["Key"])
         with self.env.store.read() as conn:
             self.bucket(conn, ctx, params["Bucket"])
@@ -76,14 +82,25 @@ class ObjectOperations(S3Operations):
         if expected.md5_b64 is not None:
             blobs.decode_md5(expected.md5_b64)
         obj = store.ObjectVersion(
-            bucket=params["Bucket"], key=params["Key"], version_id="", headers=object_headers(params),
-            storage_class=storage_class(params.get("StorageClass")), tags=parse_tagging(params.get("Tagging")),
-            acl=canned_acl(params.get("ACL")), owner=ctx.account_id,
+            bucket=params["Bucket"],
+            key=params["Key"],
+            version_id="",
+            headers=object_headers(params),
+            storage_class=storage_class(params.get("StorageClass")),
+            tags=parse_tagging(params.get("Tagging")),
+            acl=canned_acl(params.get("ACL")),
+            owner=ctx.account_id,
         )
         return obj, expected
 
-    def commit_object(self, ctx: RequestContext, obj: store.ObjectVersion, params: dict[str, Any], event: str,
-                      finish: Callable[[Any], list[str]] | None = None) -> store.Bucket:
+    def commit_object(
+        self,
+        ctx: RequestContext,
+        obj: store.ObjectVersion,
+        params: dict[str, Any],
+        event: str,
+        finish: Callable[[Any], list[str]] | None = None,
+    ) -> store.Bucket:
         """Makes a written blob the key's latest version (or discards it if that fails).
 
         `finish(conn)` runs in the same transaction (a multipart upload retiring its parts) and
@@ -115,36 +132,66 @@ class ObjectOperations(S3Operations):
             source, _ = self.readable(conn, ctx, src_bucket, src_key, src_version)
             conditions.check_read(params, source.etag, source.modified, prefix="CopySource")
         replace = params.get("MetadataDirective") == "REPLACE"
-        if (src_bucket, src_key) == (params["Bucket"], params["Key"]) and not replace and not src_version \
-                and not params.get("StorageClass") and not params.get("WebsiteRedirectLocation") \
-                and not params.get("ServerSideEncryption"):
-            raise InvalidRequest("This copy request is illegal because it is trying to copy an object to itself "
-                                 "without changing the object's metadata, storage class, website redirect location "
-                                 "or encryption attributes.")
-        tags = parse_tagging(params.get("Tagging")) if params.get("TaggingDirective") == "REPLACE" else source.tags
+        if (
+            (src_bucket, src_key) == (params["Bucket"], params["Key"])
+            and not replace
+            and not src_version
+            and not params.get("StorageClass")
+            and not params.get("WebsiteRedirectLocation")
+            and not params.get("ServerSideEncryption")
+        ):
+            raise InvalidRequest(
+                "This copy request is illegal because it is trying to copy an object to itself "
+                "without changing the object's metadata, storage class, website redirect location "
+                "or encryption attributes."
+            )
+        tags = (
+            parse_tagging(params.get("Tagging"))
+            if params.get("TaggingDirective") == "REPLACE"
+            else source.tags
+        )
         obj = store.ObjectVersion(
-            bucket=params["Bucket"], key=params["Key"], version_id="", size=source.size, etag=source.etag,
-            headers=object_headers(params) if replace else dict(source.headers), checksum=source.checksum,
-            storage_class=storage_class(params.get("StorageClass")), tags=tags, parts=source.parts,
-            acl=canned_acl(params.get("ACL")), owner=ctx.account_id,
+            bucket=params["Bucket"],
+            key=params["Key"],
+            version_id="",
+            size=source.size,
+            etag=source.etag,
+            headers=object_headers(params) if replace else dict(source.headers),
+            checksum=source.checksum,
+            storage_class=storage_class(params.get("StorageClass")),
+            tags=tags,
+            parts=source.parts,
+            acl=canned_acl(params.get("ACL")),
+            owner=ctx.account_id,
             blob=blobs.link(self.env.store, source.blob) if source.blob else None,
         )
         bucket = self.commit_object(ctx, obj, params, "ObjectCreated:Copy")
         result = {"ETag": obj.etag, "LastModified": timestamp(obj.modified)}
         if obj.checksum:
-            result.update({f"Checksum{obj.checksum['algorithm']}": obj.checksum["value"],
-                           "ChecksumType": obj.checksum["type"]})
-        return {"CopyObjectResult": result, "VersionId": self.shown_version(bucket, obj.version_id),
-                "CopySourceVersionId": src_version or (source.version_id if source.version_id != "null" else None)}
+            result.update(
+                {
+                    f"Checksum{obj.checksum['algorithm']}": obj.checksum["value"],
+                    "ChecksumType": obj.checksum["type"],
+                }
+            )
+        return {
+            "CopyObjectResult": result,
+            "VersionId": self.shown_version(bucket, obj.version_id),
+            "CopySourceVersionId": src_version
+            or (source.version_id if source.version_id != "null" else None),
+        }
 
     # -- reads -----------------------------------------------------------------------------------
 
-    def readable(self, conn: Any, ctx: RequestContext, bucket_name: str, key: str,
-                 version_id: str | None) -> tuple[store.ObjectVersion, store.Bucket]:
+    def readable(
+        self, conn: Any, ctx: RequestContext, bucket_name: str, key: str, version_id: str | None
+    ) -> tuple[store.ObjectVersion, store.Bucket]:
         """The version a read names; 404/405 as S3 answers for missing keys and delete markers."""
         bucket = self.bucket(conn, ctx, bucket_name)
         check_version_id(version_id)
         obj = store.find_object(conn, bucket_name, key, version_id)
+        if (obj is None or obj.delete_marker) and not self.may_list(conn, ctx, bucket):
+            raise AccessDenied()  # S3 tells who may not list whether a key exists
         if obj is None:
             raise NoSuchVersion(key, version_id) if version_id else NoSuchKey(key)
         if obj.delete_marker:
@@ -183,7 +230,9 @@ class ObjectOperations(S3Operations):
         return output
 
     @staticmethod
-    def _span(obj: store.ObjectVersion, params: dict[str, Any], output: dict[str, Any]) -> tuple[int, int] | None:
+    def _span(
+        obj: store.ObjectVersion, params: dict[str, Any], output: dict[str, Any]
+    ) -> tuple[int, int] | None:
         """The byte range a read asks for (Range header or PartNumber), noted in the output."""
         part_number = params.get("PartNumber")
         if part_number is not None:
@@ -197,11 +246,16 @@ class ObjectOperations(S3Operations):
                     del output[name]
         return span
 
-    def object_output(self, bucket: store.Bucket, obj: store.ObjectVersion, params: dict[str, Any]) -> dict[str, Any]:
+    def object_output(
+        self, bucket: store.Bucket, obj: store.ObjectVersion, params: dict[str, Any]
+    ) -> dict[str, Any]:
         output: dict[str, Any] = {
             **output_headers(obj.headers, params),
-            "ContentLength": obj.size, "ETag": obj.etag, "LastModified": timestamp(obj.modified),
-            "AcceptRanges": "bytes", "VersionId": self.shown_version(bucket, obj.version_id),
+            "ContentLength": obj.size,
+            "ETag": obj.etag,
+            "LastModified": timestamp(obj.modified),
+            "AcceptRanges": "bytes",
+            "VersionId": self.shown_version(bucket, obj.version_id),
         }
         if obj.storage_class != "STANDARD":
             output["StorageClass"] = obj.storage_class
@@ -223,8 +277,9 @@ class ObjectOperations(S3Operations):
         blobs.unlink(self.env.store, orphans)
         return result
 
-    def delete_one(self, conn: Any, ctx: RequestContext, bucket: store.Bucket, key: str,
-                   version_id: str | None) -> tuple[dict[str, Any], list[str | None]]:
+    def delete_one(
+        self, conn: Any, ctx: RequestContext, bucket: store.Bucket, key: str, version_id: str | None
+    ) -> tuple[dict[str, Any], list[str | None]]:
         """Deletes a version, or the key (a delete marker in versioned buckets); in `conn`'s transaction."""
         if version_id is not None or bucket.versioning is None:
             obj = store.find_object(conn, bucket.name, key, version_id or "null")
@@ -237,8 +292,14 @@ class ObjectOperations(S3Operations):
             if obj.delete_marker:
                 result["DeleteMarker"] = True
             return result, [obj.blob]
-        marker = store.ObjectVersion(bucket=bucket.name, key=key, version_id=self.version_id_for(bucket),
-                                     delete_marker=True, modified=self.now(), owner=ctx.account_id)
+        marker = store.ObjectVersion(
+            bucket=bucket.name,
+            key=key,
+            version_id=self.version_id_for(bucket),
+            delete_marker=True,
+            modified=self.now(),
+            owner=ctx.account_id,
+        )
         replaced = store.insert_object(conn, marker)
         record_event(conn, ctx, bucket, "ObjectRemoved:DeleteMarkerCreated", marker)
         return {"DeleteMarker": True, "VersionId": marker.version_id}, list(replaced)
@@ -257,7 +318,9 @@ class ObjectOperations(S3Operations):
                     check_version_id(version_id)
                     result, blobs_of = self.delete_one(conn, ctx, bucket, key, version_id)
                 except S3Error as exc:
-                    errors.append({"Key": key, "VersionId": version_id, "Code": exc.code, "Message": exc.message})
+                    errors.append(
+                        {"Key": key, "VersionId": version_id, "Code": exc.code, "Message": exc.message}
+                    )
                     continue
                 orphans.extend(blobs_of)
                 deleted.append(_deleted_entry(key, version_id, result))
@@ -285,5 +348,5 @@ def _part_span(obj: store.ObjectVersion, part_number: int) -> tuple[int, int]:
     parts = obj.parts or [{"Size": obj.size}]
     if not 1 <= part_number <= len(parts):
         raise InvalidPartNumber()
-    start = sum(p["Size"] for p in parts[:part_number - 1])
+    start = sum(p["Size"] for p in parts[: part_number - 1])
     return start, start + parts[part_number - 1]["Size"] - 1

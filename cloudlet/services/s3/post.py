@@ -29,10 +29,16 @@ from cloudlet.services.s3.forms import FormReader, boundary_of
 from cloudlet.services.s3.metadata import DEFAULT_CONTENT_TYPE, canned_acl, storage_class
 
 # Form fields no policy condition needs to name.
-_EXEMPT = frozenset({"policy", "x-amz-signature", "file", "awsaccesskeyid", "signature", "x-amz-security-token"})
-_CONTENT_FIELDS = {"content-type": "ContentType", "cache-control": "CacheControl",
-                   "content-disposition": "ContentDisposition", "content-encoding": "ContentEncoding",
-                   "expires": "Expires"}
+_EXEMPT = frozenset(
+    {"policy", "x-amz-signature", "file", "awsaccesskeyid", "signature", "x-amz-security-token"}
+)
+_CONTENT_FIELDS = {
+    "content-type": "ContentType",
+    "cache-control": "CacheControl",
+    "content-disposition": "ContentDisposition",
+    "content-encoding": "ContentEncoding",
+    "expires": "Expires",
+}
 
 
 def _policy_failed(condition: str) -> AccessDenied:
@@ -70,7 +76,9 @@ class PostPolicy:
                 name = field.lstrip("$").lower()
                 named.add(name)
                 value = values.get(name, "")
-                if (op == "eq" and value != expected) or (op == "starts-with" and not value.startswith(expected)):
+                if (op == "eq" and value != expected) or (
+                    op == "starts-with" and not value.startswith(expected)
+                ):
                     raise _policy_failed(json.dumps(condition))
         for name in fields:
             if name not in named and name not in _EXEMPT and not name.startswith("x-ignore-"):
@@ -112,8 +120,12 @@ class PostObjectRoute:
         reader = FormReader(request.body.chunks(), boundary_of(request.headers.get("content-type") or ""))
         fields = await reader.fields()
         if "key" not in fields:
-            raise InvalidArgument("Bucket POST must contain a field named 'key'.  If it is specified, please check "
-                                  "the order of the fields.", "key", "")
+            raise InvalidArgument(
+                "Bucket POST must contain a field named 'key'.  If it is specified, please check "
+                "the order of the fields.",
+                "key",
+                "",
+            )
         size_range = self._authenticate(ctx, fields, bucket_name)
         key = fields["key"].replace("${filename}", reader.filename)
         ctx.params = {"Bucket": bucket_name, "Key": key}
@@ -125,14 +137,18 @@ class PostObjectRoute:
             blobs.unlink(self.env.store, [written.blob])
             too_big = written.size > size_range[1]
             error = EntityTooLarge() if too_big else EntityTooSmall()
-            error.fields = {"ProposedSize": str(written.size),
-                            "MaxSizeAllowed" if too_big else "MinSizeAllowed": str(size_range[1 if too_big else 0])}
+            error.fields = {
+                "ProposedSize": str(written.size),
+                "MaxSizeAllowed" if too_big else "MinSizeAllowed": str(size_range[1 if too_big else 0]),
+            }
             raise error
         obj = self._object(ctx, fields, reader, bucket_name, key, written)
         bucket = provider.commit_object(ctx, obj, {}, "ObjectCreated:Post")  # type: ignore[attr-defined]
         return self._answer(fields, bucket, obj, ctx.request_id)
 
-    def _authenticate(self, ctx: RequestContext, fields: dict[str, str], bucket: str) -> tuple[int, int] | None:
+    def _authenticate(
+        self, ctx: RequestContext, fields: dict[str, str], bucket: str
+    ) -> tuple[int, int] | None:
         if "policy" not in fields:
             return None  # anonymous: the bucket's policy or ACL must allow it
         policy = PostPolicy(fields["policy"])
@@ -141,35 +157,70 @@ class PostObjectRoute:
         date, region, service = [*scope.split("/"), "", "", ""][:3]
         credential = self.env.credentials.lookup(access_key)
         if credential is None:
-            raise ServiceError("The AWS Access Key Id you provided does not exist in our records.",
-                               code="InvalidAccessKeyId", status=403)
-        expected = canonical.sign(canonical.signing_key(credential.secret_key, date, region, service or "s3"),
-                                  fields["policy"])
+            raise ServiceError(
+                "The AWS Access Key Id you provided does not exist in our records.",
+                code="InvalidAccessKeyId",
+                status=403,
+            )
+        expected = canonical.sign(
+            canonical.signing_key(credential.secret_key, date, region, service or "s3"), fields["policy"]
+        )
         if not hmac.compare_digest(expected, fields.get("x-amz-signature", "").lower()):
-            raise ServiceError("The request signature we calculated does not match the signature you provided. "
-                               "Check your key and signing method.", code="SignatureDoesNotMatch", status=403)
-        ctx.principal = Principal(credential.access_key, credential.account_id, credential.arn, credential.user_id,
-                                  credential.session_token)
+            raise ServiceError(
+                "The request signature we calculated does not match the signature you provided. "
+                "Check your key and signing method.",
+                code="SignatureDoesNotMatch",
+                status=403,
+            )
+        ctx.principal = Principal(
+            credential.access_key,
+            credential.account_id,
+            credential.arn,
+            credential.user_id,
+            credential.session_token,
+        )
         return policy.check(fields, bucket, self.env.clock.now())
 
     @staticmethod
-    def _object(ctx: RequestContext, fields: dict[str, str], reader: FormReader, bucket: str, key: str,
-                written: blobs.Written) -> store.ObjectVersion:
-        headers: dict[str, Any] = {member: fields[name] for name, member in _CONTENT_FIELDS.items()
-                                   if name in fields and name != "expires"}
+    def _object(
+        ctx: RequestContext,
+        fields: dict[str, str],
+        reader: FormReader,
+        bucket: str,
+        key: str,
+        written: blobs.Written,
+    ) -> store.ObjectVersion:
+        headers: dict[str, Any] = {
+            member: fields[name]
+            for name, member in _CONTENT_FIELDS.items()
+            if name in fields and name != "expires"
+        }
         headers.setdefault("ContentType", reader.file_content_type or DEFAULT_CONTENT_TYPE)
-        metadata = {name[len("x-amz-meta-"):]: value for name, value in fields.items() if name.startswith("x-amz-meta-")}
+        metadata = {
+            name[len("x-amz-meta-") :]: value
+            for name, value in fields.items()
+            if name.startswith("x-amz-meta-")
+        }
         if metadata:
             headers["Metadata"] = metadata
         return store.ObjectVersion(
-            bucket=bucket, key=key, version_id="", size=written.size, etag=f'"{written.md5}"', blob=written.blob,
-            headers=headers, storage_class=storage_class(fields.get("x-amz-storage-class")),
-            acl=canned_acl(fields.get("acl")), owner=ctx.account_id,
+            bucket=bucket,
+            key=key,
+            version_id="",
+            size=written.size,
+            etag=f'"{written.md5}"',
+            blob=written.blob,
+            headers=headers,
+            storage_class=storage_class(fields.get("x-amz-storage-class")),
+            acl=canned_acl(fields.get("acl")),
+            owner=ctx.account_id,
             checksum={"algorithm": "CRC64NVME", "value": written.checksum or "", "type": "FULL_OBJECT"},
         )
 
     @staticmethod
-    def _answer(fields: dict[str, str], bucket: store.Bucket, obj: store.ObjectVersion, request_id: str) -> Response:
+    def _answer(
+        fields: dict[str, str], bucket: store.Bucket, obj: store.ObjectVersion, request_id: str
+    ) -> Response:
         location = f"/{bucket.name}/{quote(obj.key)}"
         headers = Headers([("ETag", obj.etag), ("Location", location), ("x-amz-request-id", request_id)])
         if bucket.versioning is not None:
@@ -181,9 +232,11 @@ class PostObjectRoute:
             return Response(303, headers, b"")
         status = fields.get("success_action_status", "204")
         if status == "201":
-            body = (f'<?xml version="1.0" encoding="UTF-8"?><PostResponse><Location>{xml_escape(location)}</Location>'
-                    f"<Bucket>{xml_escape(bucket.name)}</Bucket><Key>{xml_escape(obj.key)}</Key>"
-                    f"<ETag>{xml_escape(obj.etag)}</ETag></PostResponse>").encode()
+            body = (
+                f'<?xml version="1.0" encoding="UTF-8"?><PostResponse><Location>{xml_escape(location)}</Location>'
+                f"<Bucket>{xml_escape(bucket.name)}</Bucket><Key>{xml_escape(obj.key)}</Key>"
+                f"<ETag>{xml_escape(obj.etag)}</ETag></PostResponse>"
+            ).encode()
             headers["Content-Type"] = "application/xml"
             return Response(201, headers, body)
         return Response(200 if status == "200" else 204, headers, b"")

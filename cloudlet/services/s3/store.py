@@ -16,7 +16,9 @@ from typing import Any
 from cloudlet.core.migrations import Migration
 
 MIGRATIONS = (
-    Migration("0001_buckets_objects_uploads", """
+    Migration(
+        "0001_buckets_objects_uploads",
+        """
         CREATE TABLE s3_buckets (
             name TEXT PRIMARY KEY,
             account_id TEXT NOT NULL,
@@ -78,7 +80,8 @@ MIGRATIONS = (
             checksum TEXT,
             PRIMARY KEY (upload_id, part_number)
         );
-    """),
+    """,
+    ),
 )
 
 
@@ -148,11 +151,18 @@ def _load(text: str | None) -> Any:
 
 # -- buckets ---------------------------------------------------------------------------------
 
+
 def _bucket(row: sqlite3.Row | None) -> Bucket | None:
     if row is None:
         return None
-    return Bucket(row["name"], row["account_id"], row["region"], row["created_at"], row["versioning"],
-                  bool(row["object_lock"]))
+    return Bucket(
+        row["name"],
+        row["account_id"],
+        row["region"],
+        row["created_at"],
+        row["versioning"],
+        bool(row["object_lock"]),
+    )
 
 
 def find_bucket(conn: sqlite3.Connection, name: str) -> Bucket | None:
@@ -160,25 +170,39 @@ def find_bucket(conn: sqlite3.Connection, name: str) -> Bucket | None:
 
 
 def insert_bucket(conn: sqlite3.Connection, bucket: Bucket) -> None:
-    conn.execute("INSERT INTO s3_buckets VALUES (?, ?, ?, ?, ?, ?)",
-                 (bucket.name, bucket.account_id, bucket.region, bucket.created_at, bucket.versioning,
-                  int(bucket.object_lock)))
+    conn.execute(
+        "INSERT INTO s3_buckets VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            bucket.name,
+            bucket.account_id,
+            bucket.region,
+            bucket.created_at,
+            bucket.versioning,
+            int(bucket.object_lock),
+        ),
+    )
 
 
 def delete_bucket(conn: sqlite3.Connection, name: str) -> list[str]:
     """Deletes the bucket, its configurations and pending uploads; returns the blobs to unlink."""
-    blobs = [row[0] for row in conn.execute(
-        "SELECT p.blob FROM s3_parts p JOIN s3_uploads u USING (upload_id) WHERE u.bucket = ?", (name,))]
-    conn.execute("DELETE FROM s3_parts WHERE upload_id IN (SELECT upload_id FROM s3_uploads WHERE bucket = ?)",
-                 (name,))
+    blobs = [
+        row[0]
+        for row in conn.execute(
+            "SELECT p.blob FROM s3_parts p JOIN s3_uploads u USING (upload_id) WHERE u.bucket = ?", (name,)
+        )
+    ]
+    conn.execute(
+        "DELETE FROM s3_parts WHERE upload_id IN (SELECT upload_id FROM s3_uploads WHERE bucket = ?)", (name,)
+    )
     conn.execute("DELETE FROM s3_uploads WHERE bucket = ?", (name,))
     conn.execute("DELETE FROM s3_bucket_configs WHERE bucket = ?", (name,))
     conn.execute("DELETE FROM s3_buckets WHERE name = ?", (name,))
     return blobs
 
 
-def list_buckets(conn: sqlite3.Connection, account_id: str, after: str, prefix: str, region: str | None,
-                 limit: int) -> list[Bucket]:
+def list_buckets(
+    conn: sqlite3.Connection, account_id: str, after: str, prefix: str, region: str | None, limit: int
+) -> list[Bucket]:
     sql = "SELECT * FROM s3_buckets WHERE account_id = ? AND name > ? AND name >= ?"
     args: list[Any] = [account_id, after, prefix]
     if region:
@@ -197,15 +221,18 @@ def set_versioning(conn: sqlite3.Connection, name: str, status: str) -> None:
 
 
 def get_config(conn: sqlite3.Connection, bucket: str, kind: str) -> Any:
-    row = conn.execute("SELECT value FROM s3_bucket_configs WHERE bucket = ? AND kind = ?",
-                       (bucket, kind)).fetchone()
+    row = conn.execute(
+        "SELECT value FROM s3_bucket_configs WHERE bucket = ? AND kind = ?", (bucket, kind)
+    ).fetchone()
     return None if row is None else json.loads(row[0])
 
 
 def put_config(conn: sqlite3.Connection, bucket: str, kind: str, value: Any) -> None:
-    conn.execute("INSERT INTO s3_bucket_configs (bucket, kind, value) VALUES (?, ?, ?)"
-                 " ON CONFLICT (bucket, kind) DO UPDATE SET value = excluded.value",
-                 (bucket, kind, _json(value)))
+    conn.execute(
+        "INSERT INTO s3_bucket_configs (bucket, kind, value) VALUES (?, ?, ?)"
+        " ON CONFLICT (bucket, kind) DO UPDATE SET value = excluded.value",
+        (bucket, kind, _json(value)),
+    )
 
 
 def delete_config(conn: sqlite3.Connection, bucket: str, kind: str) -> None:
@@ -214,27 +241,47 @@ def delete_config(conn: sqlite3.Connection, bucket: str, kind: str) -> None:
 
 # -- objects ---------------------------------------------------------------------------------
 
-_OBJECT_COLUMNS = ("id, bucket, key, version_id, latest, delete_marker, size, etag, modified, blob, "
-                   "storage_class, headers, checksum, parts, tags, acl, owner")
+_OBJECT_COLUMNS = (
+    "id, bucket, key, version_id, latest, delete_marker, size, etag, modified, blob, "
+    "storage_class, headers, checksum, parts, tags, acl, owner"
+)
 
 
 def _object(row: sqlite3.Row) -> ObjectVersion:
     return ObjectVersion(
-        bucket=row["bucket"], key=row["key"], version_id=row["version_id"],
-        delete_marker=bool(row["delete_marker"]), size=row["size"], etag=row["etag"],
-        modified=row["modified"], blob=row["blob"], storage_class=row["storage_class"],
-        headers=json.loads(row["headers"]), checksum=_load(row["checksum"]), parts=_load(row["parts"]),
-        tags=_load(row["tags"]), acl=row["acl"], owner=row["owner"], latest=bool(row["latest"]), id=row["id"],
+        bucket=row["bucket"],
+        key=row["key"],
+        version_id=row["version_id"],
+        delete_marker=bool(row["delete_marker"]),
+        size=row["size"],
+        etag=row["etag"],
+        modified=row["modified"],
+        blob=row["blob"],
+        storage_class=row["storage_class"],
+        headers=json.loads(row["headers"]),
+        checksum=_load(row["checksum"]),
+        parts=_load(row["parts"]),
+        tags=_load(row["tags"]),
+        acl=row["acl"],
+        owner=row["owner"],
+        latest=bool(row["latest"]),
+        id=row["id"],
     )
 
 
-def find_object(conn: sqlite3.Connection, bucket: str, key: str, version_id: str | None = None) -> ObjectVersion | None:
+def find_object(
+    conn: sqlite3.Connection, bucket: str, key: str, version_id: str | None = None
+) -> ObjectVersion | None:
     if version_id is None:
-        row = conn.execute(f"SELECT {_OBJECT_COLUMNS} FROM s3_objects WHERE bucket = ? AND key = ? AND latest = 1",
-                           (bucket, key)).fetchone()
+        row = conn.execute(
+            f"SELECT {_OBJECT_COLUMNS} FROM s3_objects WHERE bucket = ? AND key = ? AND latest = 1",
+            (bucket, key),
+        ).fetchone()
     else:
-        row = conn.execute(f"SELECT {_OBJECT_COLUMNS} FROM s3_objects WHERE bucket = ? AND key = ?"
-                           " AND version_id = ?", (bucket, key, version_id)).fetchone()
+        row = conn.execute(
+            f"SELECT {_OBJECT_COLUMNS} FROM s3_objects WHERE bucket = ? AND key = ? AND version_id = ?",
+            (bucket, key, version_id),
+        ).fetchone()
     return None if row is None else _object(row)
 
 
@@ -246,20 +293,39 @@ def insert_object(conn: sqlite3.Connection, obj: ObjectVersion) -> list[str]:
     """
     blobs: list[str] = []
     if obj.version_id == "null":
-        old = conn.execute("SELECT blob FROM s3_objects WHERE bucket = ? AND key = ? AND version_id = 'null'",
-                           (obj.bucket, obj.key)).fetchone()
+        old = conn.execute(
+            "SELECT blob FROM s3_objects WHERE bucket = ? AND key = ? AND version_id = 'null'",
+            (obj.bucket, obj.key),
+        ).fetchone()
         if old is not None:
             if old[0]:
                 blobs.append(old[0])
-            conn.execute("DELETE FROM s3_objects WHERE bucket = ? AND key = ? AND version_id = 'null'",
-                         (obj.bucket, obj.key))
-    conn.execute("UPDATE s3_objects SET latest = 0 WHERE bucket = ? AND key = ? AND latest = 1",
-                 (obj.bucket, obj.key))
+            conn.execute(
+                "DELETE FROM s3_objects WHERE bucket = ? AND key = ? AND version_id = 'null'",
+                (obj.bucket, obj.key),
+            )
+    conn.execute(
+        "UPDATE s3_objects SET latest = 0 WHERE bucket = ? AND key = ? AND latest = 1", (obj.bucket, obj.key)
+    )
     cursor = conn.execute(
         f"INSERT INTO s3_objects ({_OBJECT_COLUMNS}) VALUES (NULL, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (obj.bucket, obj.key, obj.version_id, int(obj.delete_marker), obj.size, obj.etag, obj.modified, obj.blob,
-         obj.storage_class, _json(obj.headers), _json(obj.checksum), _json(obj.parts), _json(obj.tags), obj.acl,
-         obj.owner),
+        (
+            obj.bucket,
+            obj.key,
+            obj.version_id,
+            int(obj.delete_marker),
+            obj.size,
+            obj.etag,
+            obj.modified,
+            obj.blob,
+            obj.storage_class,
+            _json(obj.headers),
+            _json(obj.checksum),
+            _json(obj.parts),
+            _json(obj.tags),
+            obj.acl,
+            obj.owner,
+        ),
     )
     obj.id = cursor.lastrowid or 0
     obj.latest = True
@@ -272,7 +338,9 @@ def delete_version(conn: sqlite3.Connection, obj: ObjectVersion) -> None:
     if obj.latest:
         conn.execute(
             "UPDATE s3_objects SET latest = 1 WHERE id = (SELECT id FROM s3_objects WHERE bucket = ? AND key = ?"
-            " ORDER BY id DESC LIMIT 1)", (obj.bucket, obj.key))
+            " ORDER BY id DESC LIMIT 1)",
+            (obj.bucket, obj.key),
+        )
 
 
 def update_object(conn: sqlite3.Connection, obj: ObjectVersion, **columns: Any) -> None:
@@ -282,12 +350,15 @@ def update_object(conn: sqlite3.Connection, obj: ObjectVersion, **columns: Any) 
     conn.execute(f"UPDATE s3_objects SET {names} WHERE id = ?", (*values, obj.id))
 
 
-def current_objects(conn: sqlite3.Connection, bucket: str, lower: str, inclusive: bool, upper: str | None,
-                    limit: int) -> list[ObjectVersion]:
+def current_objects(
+    conn: sqlite3.Connection, bucket: str, lower: str, inclusive: bool, upper: str | None, limit: int
+) -> list[ObjectVersion]:
     """Live (latest, not deleted) objects with lower < key (or <=) < upper, in key order."""
     op = ">=" if inclusive else ">"
-    sql = (f"SELECT {_OBJECT_COLUMNS} FROM s3_objects WHERE bucket = ? AND latest = 1 AND delete_marker = 0"
-           f" AND key {op} ?")
+    sql = (
+        f"SELECT {_OBJECT_COLUMNS} FROM s3_objects WHERE bucket = ? AND latest = 1 AND delete_marker = 0"
+        f" AND key {op} ?"
+    )
     args: list[Any] = [bucket, lower]
     if upper is not None:
         sql += " AND key < ?"
@@ -296,8 +367,15 @@ def current_objects(conn: sqlite3.Connection, bucket: str, lower: str, inclusive
     return [_object(row) for row in rows]
 
 
-def object_versions(conn: sqlite3.Connection, bucket: str, lower: str, inclusive: bool, upper: str | None,
-                    limit: int, below_id: int | None = None) -> list[ObjectVersion]:
+def object_versions(
+    conn: sqlite3.Connection,
+    bucket: str,
+    lower: str,
+    inclusive: bool,
+    upper: str | None,
+    limit: int,
+    below_id: int | None = None,
+) -> list[ObjectVersion]:
     """Every version with key in range, by key then newest first; `below_id` resumes within `lower`."""
     args: list[Any] = [bucket]
     if below_id is not None:
@@ -309,24 +387,49 @@ def object_versions(conn: sqlite3.Connection, bucket: str, lower: str, inclusive
     if upper is not None:
         where += " AND key < ?"
         args.append(upper)
-    rows = conn.execute(f"SELECT {_OBJECT_COLUMNS} FROM s3_objects WHERE {where} ORDER BY key, id DESC LIMIT ?",
-                        (*args, limit)).fetchall()
+    rows = conn.execute(
+        f"SELECT {_OBJECT_COLUMNS} FROM s3_objects WHERE {where} ORDER BY key, id DESC LIMIT ?",
+        (*args, limit),
+    ).fetchall()
     return [_object(row) for row in rows]
 
 
 # -- multipart uploads -----------------------------------------------------------------------
 
+
 def insert_upload(conn: sqlite3.Connection, upload: Upload) -> None:
-    conn.execute("INSERT INTO s3_uploads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 (upload.upload_id, upload.bucket, upload.key, upload.initiated, upload.storage_class,
-                  _json(upload.headers), upload.checksum_algorithm, upload.checksum_type, _json(upload.tags),
-                  upload.acl, upload.owner))
+    conn.execute(
+        "INSERT INTO s3_uploads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            upload.upload_id,
+            upload.bucket,
+            upload.key,
+            upload.initiated,
+            upload.storage_class,
+            _json(upload.headers),
+            upload.checksum_algorithm,
+            upload.checksum_type,
+            _json(upload.tags),
+            upload.acl,
+            upload.owner,
+        ),
+    )
 
 
 def _upload(row: sqlite3.Row) -> Upload:
-    return Upload(row["upload_id"], row["bucket"], row["key"], row["initiated"], row["storage_class"],
-                  json.loads(row["headers"]), row["checksum_algorithm"], row["checksum_type"], _load(row["tags"]),
-                  row["acl"], row["owner"])
+    return Upload(
+        row["upload_id"],
+        row["bucket"],
+        row["key"],
+        row["initiated"],
+        row["storage_class"],
+        json.loads(row["headers"]),
+        row["checksum_algorithm"],
+        row["checksum_type"],
+        _load(row["tags"]),
+        row["acl"],
+        row["owner"],
+    )
 
 
 def find_upload(conn: sqlite3.Connection, upload_id: str) -> Upload | None:
@@ -334,12 +437,14 @@ def find_upload(conn: sqlite3.Connection, upload_id: str) -> Upload | None:
     return None if row is None else _upload(row)
 
 
-def list_uploads(conn: sqlite3.Connection, bucket: str, prefix: str, key_marker: str, upload_marker: str,
-                 limit: int) -> list[Upload]:
+def list_uploads(
+    conn: sqlite3.Connection, bucket: str, prefix: str, key_marker: str, upload_marker: str, limit: int
+) -> list[Upload]:
     rows = conn.execute(
         "SELECT * FROM s3_uploads WHERE bucket = ? AND key >= ? AND (key > ? OR (key = ? AND upload_id > ?))"
         " ORDER BY key, initiated, upload_id LIMIT ?",
-        (bucket, prefix, key_marker, key_marker, upload_marker, limit)).fetchall()
+        (bucket, prefix, key_marker, key_marker, upload_marker, limit),
+    ).fetchall()
     return [u for u in map(_upload, rows) if u.key.startswith(prefix)]
 
 
@@ -353,17 +458,22 @@ def delete_upload(conn: sqlite3.Connection, upload_id: str) -> list[str]:
 
 def put_part(conn: sqlite3.Connection, upload_id: str, part: Part) -> str | None:
     """Stores a part (replacing one of the same number); returns the replaced part's blob."""
-    old = conn.execute("SELECT blob FROM s3_parts WHERE upload_id = ? AND part_number = ?",
-                       (upload_id, part.number)).fetchone()
-    conn.execute("INSERT OR REPLACE INTO s3_parts VALUES (?, ?, ?, ?, ?, ?, ?)",
-                 (upload_id, part.number, part.etag, part.size, part.modified, part.blob, part.checksum))
+    old = conn.execute(
+        "SELECT blob FROM s3_parts WHERE upload_id = ? AND part_number = ?", (upload_id, part.number)
+    ).fetchone()
+    conn.execute(
+        "INSERT OR REPLACE INTO s3_parts VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (upload_id, part.number, part.etag, part.size, part.modified, part.blob, part.checksum),
+    )
     return old[0] if old else None
 
 
 def list_parts(conn: sqlite3.Connection, upload_id: str, after: int = 0, limit: int = 10001) -> list[Part]:
     rows = conn.execute(
         "SELECT part_number, etag, size, modified, blob, checksum FROM s3_parts WHERE upload_id = ?"
-        " AND part_number > ? ORDER BY part_number LIMIT ?", (upload_id, after, limit)).fetchall()
+        " AND part_number > ? ORDER BY part_number LIMIT ?",
+        (upload_id, after, limit),
+    ).fetchall()
     return [Part(*row) for row in rows]
 
 
@@ -372,3 +482,29 @@ def all_blobs(conn: sqlite3.Connection) -> set[str]:
     names = {row[0] for row in conn.execute("SELECT blob FROM s3_objects WHERE blob IS NOT NULL")}
     names.update(row[0] for row in conn.execute("SELECT blob FROM s3_parts"))
     return names
+
+
+# -- lifecycle -------------------------------------------------------------------------------
+
+
+def buckets_with_config(conn: sqlite3.Connection, kind: str) -> list[tuple[str, Any]]:
+    rows = conn.execute("SELECT bucket, value FROM s3_bucket_configs WHERE kind = ? ORDER BY bucket", (kind,))
+    return [(row[0], json.loads(row[1])) for row in rows]
+
+
+def versions_under(conn: sqlite3.Connection, bucket: str, prefix: str) -> list[ObjectVersion]:
+    """Every version of every key starting with `prefix`, per key newest first."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1) if prefix else None
+    sql = f"SELECT {_OBJECT_COLUMNS} FROM s3_objects WHERE bucket = ? AND key >= ?"
+    args: list[Any] = [bucket, prefix]
+    if upper is not None:
+        sql += " AND key < ?"
+        args.append(upper)
+    return [_object(row) for row in conn.execute(sql + " ORDER BY key, id DESC", args)]
+
+
+def uploads_under(conn: sqlite3.Connection, bucket: str, prefix: str) -> list[Upload]:
+    rows = conn.execute(
+        "SELECT * FROM s3_uploads WHERE bucket = ? AND substr(key, 1, ?) = ?", (bucket, len(prefix), prefix)
+    )
+    return [_upload(row) for row in rows]

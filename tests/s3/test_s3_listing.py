@@ -5,8 +5,18 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-KEYS = ["a.txt", "dir/one", "dir/sub/two", "dir/sub/three", "dir2/x", "photos/2024/jan.jpg",
-        "photos/2024/feb.jpg", "photos/2025/mar.jpg", "z", "ü-unicode"]
+KEYS = [
+    "a.txt",
+    "dir/one",
+    "dir/sub/two",
+    "dir/sub/three",
+    "dir2/x",
+    "photos/2024/jan.jpg",
+    "photos/2024/feb.jpg",
+    "photos/2025/mar.jpg",
+    "z",
+    "ü-unicode",
+]
 
 
 @pytest.fixture
@@ -44,13 +54,18 @@ def test_v2_pagination_with_delimiter(s3, filled):
             kwargs["ContinuationToken"] = token
         page = s3.list_objects_v2(**kwargs)
         assert page["KeyCount"] <= 2
-        seen += [o["Key"] for o in page.get("Contents", [])] + [p["Prefix"] for p in page.get("CommonPrefixes", [])]
+        seen += [o["Key"] for o in page.get("Contents", [])] + [
+            p["Prefix"] for p in page.get("CommonPrefixes", [])
+        ]
         if not page["IsTruncated"]:
             break
         token = page["NextContinuationToken"]
     assert sorted(seen) == sorted(["a.txt", "z", "ü-unicode", "dir/", "dir2/", "photos/"])
-    keys = [o["Key"] for p in s3.get_paginator("list_objects_v2").paginate(
-        Bucket=filled, PaginationConfig={"PageSize": 3}) for o in p["Contents"]]
+    keys = [
+        o["Key"]
+        for p in s3.get_paginator("list_objects_v2").paginate(Bucket=filled, PaginationConfig={"PageSize": 3})
+        for o in p["Contents"]
+    ]
     assert keys == sorted(KEYS, key=lambda k: k.encode())
 
 
@@ -75,7 +90,9 @@ def test_encoding_type_url(s3, bucket):
     assert [p["Prefix"] for p in page["CommonPrefixes"]] == ["with%20space/"]
     assert s3.list_objects_v2(Bucket=bucket)["Contents"][0]["Key"] == "with space/and+plus?.txt"
     raw = []
-    s3.meta.events.register("after-call.s3.ListObjectsV2", lambda http_response, **_: raw.append(http_response.text))
+    s3.meta.events.register(
+        "after-call.s3.ListObjectsV2", lambda http_response, **_: raw.append(http_response.text)
+    )
     s3.list_objects_v2(Bucket=bucket, EncodingType="url")
     assert "with%20space/and%2Bplus%3F.txt" in raw[0]
 
@@ -90,8 +107,11 @@ def test_v1_markers(s3, filled):
     assert delimited["NextMarker"] == "dir/"
     rest = s3.list_objects(Bucket=filled, Delimiter="/", Marker="dir/")
     assert [p["Prefix"] for p in rest["CommonPrefixes"]] == ["dir2/", "photos/"]
-    keys = [o["Key"] for p in s3.get_paginator("list_objects").paginate(
-        Bucket=filled, PaginationConfig={"PageSize": 4}) for o in p["Contents"]]
+    keys = [
+        o["Key"]
+        for p in s3.get_paginator("list_objects").paginate(Bucket=filled, PaginationConfig={"PageSize": 4})
+        for o in p["Contents"]
+    ]
     assert keys == sorted(KEYS, key=lambda k: k.encode())
 
 

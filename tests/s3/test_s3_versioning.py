@@ -74,7 +74,9 @@ def test_list_versions_pagination(s3, bucket):
             expected.append((key, s3.put_object(Bucket=bucket, Key=key, Body=str(i).encode())["VersionId"]))
     expected = [(k, v) for key in ("a", "b", "c") for k, v in reversed([e for e in expected if e[0] == key])]
     seen = []
-    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, PaginationConfig={"PageSize": 2}):
+    for page in s3.get_paginator("list_object_versions").paginate(
+        Bucket=bucket, PaginationConfig={"PageSize": 2}
+    ):
         seen += [(v["Key"], v["VersionId"]) for v in page.get("Versions", [])]
     assert seen == expected
 

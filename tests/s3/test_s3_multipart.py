@@ -18,7 +18,9 @@ def _code(exc: pytest.ExceptionInfo) -> str:
 
 
 def test_multipart_round_trip(s3, bucket):
-    upload = s3.create_multipart_upload(Bucket=bucket, Key="big", ContentType="video/mp4", Metadata={"m": "1"})
+    upload = s3.create_multipart_upload(
+        Bucket=bucket, Key="big", ContentType="video/mp4", Metadata={"m": "1"}
+    )
     uid = upload["UploadId"]
     one, two = os.urandom(5 * MiB), b"tail-bytes"
     e1 = s3.upload_part(Bucket=bucket, Key="big", UploadId=uid, PartNumber=1, Body=one)["ETag"]
@@ -27,8 +29,12 @@ def test_multipart_round_trip(s3, bucket):
     assert [(p["PartNumber"], p["Size"]) for p in listed["Parts"]] == [(1, 5 * MiB), (2, len(two))]
     uploads = s3.list_multipart_uploads(Bucket=bucket)["Uploads"]
     assert [(u["Key"], u["UploadId"]) for u in uploads] == [("big", uid)]
-    done = s3.complete_multipart_upload(Bucket=bucket, Key="big", UploadId=uid, MultipartUpload={"Parts": [
-        {"PartNumber": 1, "ETag": e1}, {"PartNumber": 2, "ETag": e2}]})
+    done = s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key="big",
+        UploadId=uid,
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": e1}, {"PartNumber": 2, "ETag": e2}]},
+    )
     expected = hashlib.md5(hashlib.md5(one).digest() + hashlib.md5(two).digest()).hexdigest() + "-2"
     assert done["ETag"] == f'"{expected}"'
     got = s3.get_object(Bucket=bucket, Key="big")
@@ -47,16 +53,28 @@ def test_multipart_errors(s3, bucket):
     e1 = s3.upload_part(Bucket=bucket, Key="k", UploadId=uid, PartNumber=1, Body=b"small")["ETag"]
     e2 = s3.upload_part(Bucket=bucket, Key="k", UploadId=uid, PartNumber=2, Body=b"small")["ETag"]
     with pytest.raises(ClientError) as exc:
-        s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=uid, MultipartUpload={"Parts": [
-            {"PartNumber": 1, "ETag": e1}, {"PartNumber": 2, "ETag": e2}]})
+        s3.complete_multipart_upload(
+            Bucket=bucket,
+            Key="k",
+            UploadId=uid,
+            MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": e1}, {"PartNumber": 2, "ETag": e2}]},
+        )
     assert _code(exc) == "EntityTooSmall"
     with pytest.raises(ClientError) as exc:
-        s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=uid, MultipartUpload={"Parts": [
-            {"PartNumber": 2, "ETag": e2}, {"PartNumber": 1, "ETag": e1}]})
+        s3.complete_multipart_upload(
+            Bucket=bucket,
+            Key="k",
+            UploadId=uid,
+            MultipartUpload={"Parts": [{"PartNumber": 2, "ETag": e2}, {"PartNumber": 1, "ETag": e1}]},
+        )
     assert _code(exc) == "InvalidPartOrder"
     with pytest.raises(ClientError) as exc:
-        s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=uid, MultipartUpload={"Parts": [
-            {"PartNumber": 1, "ETag": '"0123"'}]})
+        s3.complete_multipart_upload(
+            Bucket=bucket,
+            Key="k",
+            UploadId=uid,
+            MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": '"0123"'}]},
+        )
     assert _code(exc) == "InvalidPart"
     with pytest.raises(ClientError) as exc:
         s3.upload_part(Bucket=bucket, Key="k", UploadId=uid, PartNumber=10001, Body=b"x")
@@ -65,8 +83,9 @@ def test_multipart_errors(s3, bucket):
         s3.upload_part(Bucket=bucket, Key="k", UploadId="nope", PartNumber=1, Body=b"x")
     assert _code(exc) == "NoSuchUpload"
     # A single small part is a valid (last) part.
-    s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=uid, MultipartUpload={"Parts": [
-        {"PartNumber": 1, "ETag": e1}]})
+    s3.complete_multipart_upload(
+        Bucket=bucket, Key="k", UploadId=uid, MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": e1}]}
+    )
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"small"
 
 
@@ -84,12 +103,28 @@ def test_upload_part_copy(s3, bucket):
     source = os.urandom(6 * MiB)
     s3.put_object(Bucket=bucket, Key="src", Body=source)
     uid = s3.create_multipart_upload(Bucket=bucket, Key="dst")["UploadId"]
-    p1 = s3.upload_part_copy(Bucket=bucket, Key="dst", UploadId=uid, PartNumber=1, CopySource=f"{bucket}/src",
-                             CopySourceRange=f"bytes=0-{5 * MiB - 1}")["CopyPartResult"]["ETag"]
-    p2 = s3.upload_part_copy(Bucket=bucket, Key="dst", UploadId=uid, PartNumber=2, CopySource=f"{bucket}/src",
-                             CopySourceRange=f"bytes={5 * MiB}-{6 * MiB - 1}")["CopyPartResult"]["ETag"]
-    s3.complete_multipart_upload(Bucket=bucket, Key="dst", UploadId=uid, MultipartUpload={"Parts": [
-        {"PartNumber": 1, "ETag": p1}, {"PartNumber": 2, "ETag": p2}]})
+    p1 = s3.upload_part_copy(
+        Bucket=bucket,
+        Key="dst",
+        UploadId=uid,
+        PartNumber=1,
+        CopySource=f"{bucket}/src",
+        CopySourceRange=f"bytes=0-{5 * MiB - 1}",
+    )["CopyPartResult"]["ETag"]
+    p2 = s3.upload_part_copy(
+        Bucket=bucket,
+        Key="dst",
+        UploadId=uid,
+        PartNumber=2,
+        CopySource=f"{bucket}/src",
+        CopySourceRange=f"bytes={5 * MiB}-{6 * MiB - 1}",
+    )["CopyPartResult"]["ETag"]
+    s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key="dst",
+        UploadId=uid,
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": p1}, {"PartNumber": 2, "ETag": p2}]},
+    )
     assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == source
 
 
@@ -98,14 +133,20 @@ def test_conditional_complete(s3, bucket):
     uid = s3.create_multipart_upload(Bucket=bucket, Key="exists")["UploadId"]
     etag = s3.upload_part(Bucket=bucket, Key="exists", UploadId=uid, PartNumber=1, Body=b"y")["ETag"]
     with pytest.raises(ClientError) as exc:
-        s3.complete_multipart_upload(Bucket=bucket, Key="exists", UploadId=uid, IfNoneMatch="*",
-                                     MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+        s3.complete_multipart_upload(
+            Bucket=bucket,
+            Key="exists",
+            UploadId=uid,
+            IfNoneMatch="*",
+            MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]},
+        )
     assert _code(exc) == "PreconditionFailed"
     assert s3.get_object(Bucket=bucket, Key="exists")["Body"].read() == b"x"
 
 
 def test_boto3_transfer_upload_download(s3, bucket, tmp_path):
     from boto3.s3.transfer import TransferConfig
+
     data = os.urandom(12 * MiB + 123)
     source = tmp_path / "source.bin"
     source.write_bytes(data)
@@ -119,8 +160,13 @@ def test_boto3_transfer_upload_download(s3, bucket, tmp_path):
 
 
 def _aws(endpoint: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-           "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": endpoint}
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": endpoint,
+    }
     env.pop("AWS_PROFILE", None)
     aws = os.path.join(os.path.dirname(sys.executable), "aws")
     return subprocess.run([aws, *args], env=env, capture_output=True, text=True, timeout=120, check=True)

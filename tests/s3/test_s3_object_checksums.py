@@ -30,7 +30,9 @@ def test_put_with_checksum_is_stored_and_returned(s3, bucket, algorithm):
 
 
 def test_default_checksum_is_crc64nvme(client, bucket):
-    plain = client("s3", config=Config(request_checksum_calculation="when_required", retries={"max_attempts": 1}))
+    plain = client(
+        "s3", config=Config(request_checksum_calculation="when_required", retries={"max_attempts": 1})
+    )
     plain.put_object(Bucket=bucket, Key="plain", Body=b"abc")
     got = plain.get_object(Bucket=bucket, Key="plain", ChecksumMode="ENABLED")
     assert got["ChecksumCRC64NVME"] == checksums.checksum("CRC64NVME", b"abc")
@@ -38,7 +40,9 @@ def test_default_checksum_is_crc64nvme(client, bucket):
 
 def test_wrong_checksum_is_bad_digest_and_leaves_nothing(s3, bucket):
     with pytest.raises(ClientError) as exc:
-        s3.put_object(Bucket=bucket, Key="bad", Body=b"data", ChecksumCRC32=checksums.checksum("CRC32", b"other"))
+        s3.put_object(
+            Bucket=bucket, Key="bad", Body=b"data", ChecksumCRC32=checksums.checksum("CRC32", b"other")
+        )
     assert exc.value.response["Error"]["Code"] == "BadDigest"
     with pytest.raises(ClientError) as exc:
         s3.put_object(Bucket=bucket, Key="bad", Body=b"data", ChecksumSHA256="dGVzdA==")
@@ -53,19 +57,36 @@ def test_content_md5_verified(s3, bucket):
     assert s3.get_object(Bucket=bucket, Key="ok")["Body"].read() == body
 
 
-@pytest.mark.parametrize(("algorithm", "kind"), [("SHA256", "COMPOSITE"), ("CRC32", "COMPOSITE"),
-                                                 ("CRC64NVME", "FULL_OBJECT"), ("CRC32C", "FULL_OBJECT")])
+@pytest.mark.parametrize(
+    ("algorithm", "kind"),
+    [
+        ("SHA256", "COMPOSITE"),
+        ("CRC32", "COMPOSITE"),
+        ("CRC64NVME", "FULL_OBJECT"),
+        ("CRC32C", "FULL_OBJECT"),
+    ],
+)
 def test_multipart_checksums(s3, bucket, algorithm, kind):
     one, two = os.urandom(5 * MiB), b"second part"
-    uid = s3.create_multipart_upload(Bucket=bucket, Key="mp", ChecksumAlgorithm=algorithm,
-                                     ChecksumType=kind)["UploadId"]
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="mp", ChecksumAlgorithm=algorithm, ChecksumType=kind)[
+        "UploadId"
+    ]
     parts = []
     for number, data in enumerate((one, two), 1):
-        reply = s3.upload_part(Bucket=bucket, Key="mp", UploadId=uid, PartNumber=number, Body=data,
-                               ChecksumAlgorithm=algorithm)
+        reply = s3.upload_part(
+            Bucket=bucket, Key="mp", UploadId=uid, PartNumber=number, Body=data, ChecksumAlgorithm=algorithm
+        )
         assert reply[f"Checksum{algorithm}"] == checksums.checksum(algorithm, data)
-        parts.append({"PartNumber": number, "ETag": reply["ETag"], f"Checksum{algorithm}": reply[f"Checksum{algorithm}"]})
-    done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=uid, MultipartUpload={"Parts": parts})
+        parts.append(
+            {
+                "PartNumber": number,
+                "ETag": reply["ETag"],
+                f"Checksum{algorithm}": reply[f"Checksum{algorithm}"],
+            }
+        )
+    done = s3.complete_multipart_upload(
+        Bucket=bucket, Key="mp", UploadId=uid, MultipartUpload={"Parts": parts}
+    )
     if kind == "FULL_OBJECT":
         expected = checksums.checksum(algorithm, one + two)
     else:
@@ -86,5 +107,7 @@ def _digest(algorithm: str, data: bytes) -> bytes:
 
 def test_bad_checksum_combination(s3, bucket):
     with pytest.raises(ClientError) as exc:
-        s3.create_multipart_upload(Bucket=bucket, Key="x", ChecksumAlgorithm="CRC64NVME", ChecksumType="COMPOSITE")
+        s3.create_multipart_upload(
+            Bucket=bucket, Key="x", ChecksumAlgorithm="CRC64NVME", ChecksumType="COMPOSITE"
+        )
     assert exc.value.response["Error"]["Code"] == "InvalidRequest"

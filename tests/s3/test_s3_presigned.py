@@ -27,13 +27,19 @@ def _fetch(url: str, method: str = "GET", data: bytes | None = None) -> tuple[in
 
 
 def test_presigned_get_put_head_delete(s3, bucket):
-    put_url = s3.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "p.txt"}, ExpiresIn=300)
+    put_url = s3.generate_presigned_url(
+        "put_object", Params={"Bucket": bucket, "Key": "p.txt"}, ExpiresIn=300
+    )
     status, _, _ = _fetch(put_url, "PUT", b"presigned body")
     assert status == 200
-    get_url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "p.txt"}, ExpiresIn=300)
+    get_url = s3.generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": "p.txt"}, ExpiresIn=300
+    )
     status, body, _ = _fetch(get_url)
     assert (status, body) == (200, b"presigned body")
-    head_url = s3.generate_presigned_url("head_object", Params={"Bucket": bucket, "Key": "p.txt"}, ExpiresIn=300)
+    head_url = s3.generate_presigned_url(
+        "head_object", Params={"Bucket": bucket, "Key": "p.txt"}, ExpiresIn=300
+    )
     status, _, headers = _fetch(head_url, "HEAD")
     assert status == 200 and headers["content-length"] == "14"
     delete_url = s3.generate_presigned_url("delete_object", Params={"Bucket": bucket, "Key": "p.txt"})
@@ -66,10 +72,20 @@ def test_anonymous_get_needs_a_grant(s3, bucket, endpoint):
 
 def test_presigned_post_form_upload(s3, bucket):
     post = s3.generate_presigned_post(
-        bucket, "uploads/${filename}", Fields={"success_action_status": "201", "Content-Type": "image/png"},
-        Conditions=[{"success_action_status": "201"}, {"Content-Type": "image/png"},
-                    ["content-length-range", 1, 1024], ["starts-with", "$key", "uploads/"]], ExpiresIn=300)
-    reply = requests.post(post["url"], data=post["fields"], files={"file": ("cat.png", b"\x89PNG fake")}, timeout=10)
+        bucket,
+        "uploads/${filename}",
+        Fields={"success_action_status": "201", "Content-Type": "image/png"},
+        Conditions=[
+            {"success_action_status": "201"},
+            {"Content-Type": "image/png"},
+            ["content-length-range", 1, 1024],
+            ["starts-with", "$key", "uploads/"],
+        ],
+        ExpiresIn=300,
+    )
+    reply = requests.post(
+        post["url"], data=post["fields"], files={"file": ("cat.png", b"\x89PNG fake")}, timeout=10
+    )
     assert reply.status_code == 201, reply.text
     assert "<Key>uploads/cat.png</Key>" in reply.text
     got = s3.get_object(Bucket=bucket, Key="uploads/cat.png")
@@ -77,26 +93,38 @@ def test_presigned_post_form_upload(s3, bucket):
 
 
 def test_presigned_post_redirect_and_default_status(s3, bucket):
-    post = s3.generate_presigned_post(bucket, "r.txt", Fields={"success_action_redirect": "http://example.com/done"},
-                                      Conditions=[{"success_action_redirect": "http://example.com/done"}])
-    reply = requests.post(post["url"], data=post["fields"], files={"file": ("r.txt", b"r")}, allow_redirects=False,
-                          timeout=10)
+    post = s3.generate_presigned_post(
+        bucket,
+        "r.txt",
+        Fields={"success_action_redirect": "http://example.com/done"},
+        Conditions=[{"success_action_redirect": "http://example.com/done"}],
+    )
+    reply = requests.post(
+        post["url"], data=post["fields"], files={"file": ("r.txt", b"r")}, allow_redirects=False, timeout=10
+    )
     assert reply.status_code == 303
     assert reply.headers["Location"].startswith("http://example.com/done?bucket=")
     plain = s3.generate_presigned_post(bucket, "plain.txt")
-    reply = requests.post(plain["url"], data=plain["fields"], files={"file": ("p", b"p" * 100_000)}, timeout=10)
+    reply = requests.post(
+        plain["url"], data=plain["fields"], files={"file": ("p", b"p" * 100_000)}, timeout=10
+    )
     assert reply.status_code == 204
     assert s3.head_object(Bucket=bucket, Key="plain.txt")["ContentLength"] == 100_000
 
 
-@pytest.mark.parametrize(("conditions", "fields", "body", "code"), [
-    ([["content-length-range", 1, 10]], {}, b"x" * 11, "EntityTooLarge"),
-    ([["starts-with", "$key", "only/"]], {}, b"x", "AccessDenied"),
-    ([], {"x-amz-meta-extra": "1"}, b"x", "AccessDenied"),
-])
+@pytest.mark.parametrize(
+    ("conditions", "fields", "body", "code"),
+    [
+        ([["content-length-range", 1, 10]], {}, b"x" * 11, "EntityTooLarge"),
+        ([["starts-with", "$key", "only/"]], {}, b"x", "AccessDenied"),
+        ([], {"x-amz-meta-extra": "1"}, b"x", "AccessDenied"),
+    ],
+)
 def test_presigned_post_policy_violations(s3, bucket, conditions, fields, body, code):
     post = s3.generate_presigned_post(bucket, "v.txt", Conditions=conditions)
-    reply = requests.post(post["url"], data={**post["fields"], **fields}, files={"file": ("v", body)}, timeout=10)
+    reply = requests.post(
+        post["url"], data={**post["fields"], **fields}, files={"file": ("v", body)}, timeout=10
+    )
     assert f"<Code>{code}</Code>" in reply.text
     assert "Contents" not in s3.list_objects_v2(Bucket=bucket)
 
@@ -104,7 +132,10 @@ def test_presigned_post_policy_violations(s3, bucket, conditions, fields, body, 
 def test_presigned_post_expired_and_bad_signature(s3, bucket, server):
     post = s3.generate_presigned_post(bucket, "x.txt", ExpiresIn=60)
     bad = {**post["fields"], "x-amz-signature": "0" * 64}
-    assert "SignatureDoesNotMatch" in requests.post(post["url"], data=bad, files={"file": ("x", b"x")}, timeout=10).text
+    assert (
+        "SignatureDoesNotMatch"
+        in requests.post(post["url"], data=bad, files={"file": ("x", b"x")}, timeout=10).text
+    )
     server.advance_clock(120)
     reply = requests.post(post["url"], data=post["fields"], files={"file": ("x", b"x")}, timeout=10)
     assert reply.status_code == 403 and "Policy expired" in reply.text

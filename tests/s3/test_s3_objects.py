@@ -15,10 +15,19 @@ def _error(exc: pytest.ExceptionInfo) -> tuple[str, int]:
 
 def test_put_get_head_round_trip(s3, bucket):
     body = b"hello world" * 1000
-    put = s3.put_object(Bucket=bucket, Key="dir/a b+c.txt", Body=body, ContentType="text/plain",
-                        Metadata={"Owner": "Ada", "x": "1"}, CacheControl="max-age=60", ContentDisposition="inline",
-                        ContentLanguage="en", ContentEncoding="identity",
-                        Expires=datetime(2030, 1, 1, tzinfo=UTC), StorageClass="STANDARD_IA")
+    put = s3.put_object(
+        Bucket=bucket,
+        Key="dir/a b+c.txt",
+        Body=body,
+        ContentType="text/plain",
+        Metadata={"Owner": "Ada", "x": "1"},
+        CacheControl="max-age=60",
+        ContentDisposition="inline",
+        ContentLanguage="en",
+        ContentEncoding="identity",
+        Expires=datetime(2030, 1, 1, tzinfo=UTC),
+        StorageClass="STANDARD_IA",
+    )
     etag = f'"{hashlib.md5(body).hexdigest()}"'
     assert put["ETag"] == etag
     assert "VersionId" not in put
@@ -68,12 +77,15 @@ def test_overwrite_replaces(s3, bucket):
     assert len(s3.list_objects_v2(Bucket=bucket)["Contents"]) == 1
 
 
-@pytest.mark.parametrize(("header", "expected", "content_range"), [
-    ("bytes=0-4", b"01234", "bytes 0-4/10"),
-    ("bytes=5-", b"56789", "bytes 5-9/10"),
-    ("bytes=-3", b"789", "bytes 7-9/10"),
-    ("bytes=8-100", b"89", "bytes 8-9/10"),
-])
+@pytest.mark.parametrize(
+    ("header", "expected", "content_range"),
+    [
+        ("bytes=0-4", b"01234", "bytes 0-4/10"),
+        ("bytes=5-", b"56789", "bytes 5-9/10"),
+        ("bytes=-3", b"789", "bytes 7-9/10"),
+        ("bytes=8-100", b"89", "bytes 8-9/10"),
+    ],
+)
 def test_range_get(s3, bucket, header, expected, content_range):
     s3.put_object(Bucket=bucket, Key="digits", Body=b"0123456789")
     got = s3.get_object(Bucket=bucket, Key="digits", Range=header)
@@ -147,15 +159,31 @@ def test_delete_and_delete_objects(s3, bucket):
 
 def test_copy_object(s3, bucket):
     s3.create_bucket(Bucket=f"{bucket}-dst")
-    s3.put_object(Bucket=bucket, Key="src key", Body=b"payload", ContentType="text/x", Metadata={"a": "1"},
-                  Tagging="t=1")
-    copied = s3.copy_object(Bucket=f"{bucket}-dst", Key="copy", CopySource={"Bucket": bucket, "Key": "src key"})
+    s3.put_object(
+        Bucket=bucket,
+        Key="src key",
+        Body=b"payload",
+        ContentType="text/x",
+        Metadata={"a": "1"},
+        Tagging="t=1",
+    )
+    copied = s3.copy_object(
+        Bucket=f"{bucket}-dst", Key="copy", CopySource={"Bucket": bucket, "Key": "src key"}
+    )
     assert copied["CopyObjectResult"]["ETag"] == s3.head_object(Bucket=bucket, Key="src key")["ETag"]
     got = s3.get_object(Bucket=f"{bucket}-dst", Key="copy")
-    assert got["Body"].read() == b"payload" and got["ContentType"] == "text/x" and got["Metadata"] == {"a": "1"}
+    assert (
+        got["Body"].read() == b"payload" and got["ContentType"] == "text/x" and got["Metadata"] == {"a": "1"}
+    )
     assert s3.get_object_tagging(Bucket=f"{bucket}-dst", Key="copy")["TagSet"] == [{"Key": "t", "Value": "1"}]
-    s3.copy_object(Bucket=bucket, Key="src key", CopySource=f"{bucket}/src key", MetadataDirective="REPLACE",
-                   ContentType="application/json", Metadata={"b": "2"})
+    s3.copy_object(
+        Bucket=bucket,
+        Key="src key",
+        CopySource=f"{bucket}/src key",
+        MetadataDirective="REPLACE",
+        ContentType="application/json",
+        Metadata={"b": "2"},
+    )
     head = s3.head_object(Bucket=bucket, Key="src key")
     assert head["ContentType"] == "application/json" and head["Metadata"] == {"b": "2"}
     with pytest.raises(ClientError) as exc:
@@ -182,8 +210,9 @@ def test_tagging(s3, bucket):
     s3.delete_object_tagging(Bucket=bucket, Key="t")
     assert s3.get_object_tagging(Bucket=bucket, Key="t")["TagSet"] == []
     with pytest.raises(ClientError) as exc:
-        s3.put_object_tagging(Bucket=bucket, Key="t", Tagging={"TagSet": [
-            {"Key": f"k{i}", "Value": "v"} for i in range(11)]})
+        s3.put_object_tagging(
+            Bucket=bucket, Key="t", Tagging={"TagSet": [{"Key": f"k{i}", "Value": "v"} for i in range(11)]}
+        )
     assert _error(exc) == ("InvalidTag", 400)
 
 
@@ -215,8 +244,9 @@ def test_bad_input(s3, bucket):
 
 def test_get_object_attributes(s3, bucket):
     s3.put_object(Bucket=bucket, Key="attrs", Body=b"12345", ChecksumAlgorithm="SHA256")
-    attrs = s3.get_object_attributes(Bucket=bucket, Key="attrs",
-                                     ObjectAttributes=["ETag", "ObjectSize", "StorageClass", "Checksum"])
+    attrs = s3.get_object_attributes(
+        Bucket=bucket, Key="attrs", ObjectAttributes=["ETag", "ObjectSize", "StorageClass", "Checksum"]
+    )
     assert attrs["ObjectSize"] == 5 and attrs["StorageClass"] == "STANDARD"
     assert attrs["ETag"] == hashlib.md5(b"12345").hexdigest()
     assert attrs["Checksum"]["ChecksumSHA256"]
@@ -224,8 +254,14 @@ def test_get_object_attributes(s3, bucket):
 
 def test_resource_api(client, bucket):
     import boto3
-    resource = boto3.resource("s3", endpoint_url=client("s3").meta.endpoint_url, region_name="us-east-1",
-                              aws_access_key_id="test", aws_secret_access_key="test")
+
+    resource = boto3.resource(
+        "s3",
+        endpoint_url=client("s3").meta.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
     target = resource.Bucket(bucket)
     target.put_object(Key="r/1.txt", Body=b"one")
     target.Object("r/2.txt").put(Body=b"two")

@@ -47,15 +47,30 @@ def test_other_account_gets_bucket_already_exists(client):
 
 def test_location_constraint_rules(client):
     with pytest.raises(ClientError) as exc:
-        client("s3").create_bucket(Bucket="bad-constraint", CreateBucketConfiguration={"LocationConstraint": "us-east-1"})
+        client("s3").create_bucket(
+            Bucket="bad-constraint", CreateBucketConfiguration={"LocationConstraint": "us-east-1"}
+        )
     assert _code(exc) == "InvalidLocationConstraint"
     with pytest.raises(ClientError) as exc:
         client("s3", region_name="eu-west-1").create_bucket(Bucket="no-constraint")
     assert _code(exc) == "IllegalLocationConstraintException"
 
 
-@pytest.mark.parametrize("name", ["ab", "UPPER-case", "a" * 64, "bad..dots", "192.168.1.1", "-leading",
-                                  "trailing-", "xn--punycode", "under_score", "ends-s3alias"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ab",
+        "UPPER-case",
+        "a" * 64,
+        "bad..dots",
+        "192.168.1.1",
+        "-leading",
+        "trailing-",
+        "xn--punycode",
+        "under_score",
+        "ends-s3alias",
+    ],
+)
 def test_invalid_bucket_names(s3, name):
     with pytest.raises(ClientError) as exc:
         s3.create_bucket(Bucket=name)
@@ -92,26 +107,37 @@ def test_list_buckets_pagination(s3):
     everything = s3.list_buckets()
     assert set(names) <= {b["Name"] for b in everything["Buckets"]}
     assert everything["Owner"]["ID"]
-    paginated = [b["Name"] for p in s3.get_paginator("list_buckets").paginate(
-        Prefix="page-bucket-", PaginationConfig={"PageSize": 2}) for b in p["Buckets"]]
+    paginated = [
+        b["Name"]
+        for p in s3.get_paginator("list_buckets").paginate(
+            Prefix="page-bucket-", PaginationConfig={"PageSize": 2}
+        )
+        for b in p["Buckets"]
+    ]
     assert paginated == names
 
 
 def test_virtual_host_addressing(client, endpoint):
     port = endpoint.rsplit(":", 1)[1]
-    s3 = make_client(f"http://s3.localhost:{port}", "s3",
-                     config=Config(s3={"addressing_style": "virtual"}, retries={"max_attempts": 1}))
+    s3 = make_client(
+        f"http://s3.localhost:{port}",
+        "s3",
+        config=Config(s3={"addressing_style": "virtual"}, retries={"max_attempts": 1}),
+    )
 
     def to_loopback(request, **_):
         # *.localhost may not resolve here: connect to 127.0.0.1, keep the signed Host header.
         host = request.url.split("/")[2]
         request.headers["Host"] = host
         request.url = request.url.replace(host, f"127.0.0.1:{port}", 1)
+
     s3.meta.events.register("before-send.s3", to_loopback)
     s3.create_bucket(Bucket="virtual-bucket")
     s3.put_object(Bucket="virtual-bucket", Key="dir/file.txt", Body=b"hello")
     assert s3.get_object(Bucket="virtual-bucket", Key="dir/file.txt")["Body"].read() == b"hello"
-    assert [o["Key"] for o in client("s3").list_objects_v2(Bucket="virtual-bucket")["Contents"]] == ["dir/file.txt"]
+    assert [o["Key"] for o in client("s3").list_objects_v2(Bucket="virtual-bucket")["Contents"]] == [
+        "dir/file.txt"
+    ]
 
 
 def test_versioning_configuration(s3, bucket):
