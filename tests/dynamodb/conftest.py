@@ -29,8 +29,14 @@ def make_table(ddb) -> Callable[..., str]:
             attributes[range[0]] = range[1]
         attributes.update(dict(definitions))
         kwargs.setdefault("BillingMode", "PAY_PER_REQUEST")
-        ddb.create_table(TableName=name, KeySchema=schema, AttributeDefinitions=[
-            {"AttributeName": key, "AttributeType": kind} for key, kind in attributes.items()], **kwargs)
+        ddb.create_table(
+            TableName=name,
+            KeySchema=schema,
+            AttributeDefinitions=[
+                {"AttributeName": key, "AttributeType": kind} for key, kind in attributes.items()
+            ],
+            **kwargs,
+        )
         return name
 
     return create
@@ -39,8 +45,10 @@ def make_table(ddb) -> Callable[..., str]:
 def _error_of(call, *args, **kwargs) -> dict:
     with pytest.raises(ClientError) as exc:
         call(*args, **kwargs)
-    return {**exc.value.response["Error"], **{k: v for k, v in exc.value.response.items()
-                                             if k not in ("Error", "ResponseMetadata")}}
+    return {
+        **exc.value.response["Error"],
+        **{k: v for k, v in exc.value.response.items() if k not in ("Error", "ResponseMetadata")},
+    }
 
 
 @pytest.fixture(scope="session")

@@ -15,13 +15,22 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet, TransactWrite
 
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}
+CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "test",
+    "AWS_SECRET_ACCESS_KEY": "test",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
 
 
 def aws(endpoint: str, *args: str) -> subprocess.Popen:
     """Starts `aws dynamodb <args>`; each CLI start costs over a second, so tests overlap them."""
-    env = {**os.environ, **CREDENTIALS, "AWS_ENDPOINT_URL": endpoint, "AWS_CONFIG_FILE": os.devnull,
-           "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+    env = {
+        **os.environ,
+        **CREDENTIALS,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
     command = [os.path.join(os.path.dirname(sys.executable), "aws"), "dynamodb", *args, "--output", "json"]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
@@ -32,21 +41,58 @@ def finished(process: subprocess.Popen) -> tuple[int, str, str]:
 
 
 def test_aws_cli(endpoint):
-    code, stdout, stderr = finished(aws(
-        endpoint, "create-table", "--table-name", "cli", "--billing-mode", "PAY_PER_REQUEST",
-        "--attribute-definitions", "AttributeName=pk,AttributeType=S", "AttributeName=sk,AttributeType=N",
-        "--key-schema", "AttributeName=pk,KeyType=HASH", "AttributeName=sk,KeyType=RANGE"))
+    code, stdout, stderr = finished(
+        aws(
+            endpoint,
+            "create-table",
+            "--table-name",
+            "cli",
+            "--billing-mode",
+            "PAY_PER_REQUEST",
+            "--attribute-definitions",
+            "AttributeName=pk,AttributeType=S",
+            "AttributeName=sk,AttributeType=N",
+            "--key-schema",
+            "AttributeName=pk,KeyType=HASH",
+            "AttributeName=sk,KeyType=RANGE",
+        )
+    )
     assert code == 0, stderr
     assert json.loads(stdout)["TableDescription"]["TableName"] == "cli"
-    code, stdout, stderr = finished(aws(
-        endpoint, "put-item", "--table-name", "cli", "--return-consumed-capacity", "TOTAL",
-        "--item", json.dumps({"pk": {"S": "p"}, "sk": {"N": "1.50"}, "v": {"SS": ["a", "b"]}})))
+    code, stdout, stderr = finished(
+        aws(
+            endpoint,
+            "put-item",
+            "--table-name",
+            "cli",
+            "--return-consumed-capacity",
+            "TOTAL",
+            "--item",
+            json.dumps({"pk": {"S": "p"}, "sk": {"N": "1.50"}, "v": {"SS": ["a", "b"]}}),
+        )
+    )
     assert code == 0, stderr
     assert json.loads(stdout)["ConsumedCapacity"]["CapacityUnits"] == 1.0
-    query = aws(endpoint, "query", "--table-name", "cli", "--key-condition-expression", "pk = :p AND sk > :s",
-                "--expression-attribute-values", '{":p": {"S": "p"}, ":s": {"N": "1"}}')
-    conditional = aws(endpoint, "put-item", "--table-name", "cli", "--item", '{"pk": {"S": "p"}, "sk": {"N": "1.5"}}',
-                      "--condition-expression", "attribute_not_exists(pk)")
+    query = aws(
+        endpoint,
+        "query",
+        "--table-name",
+        "cli",
+        "--key-condition-expression",
+        "pk = :p AND sk > :s",
+        "--expression-attribute-values",
+        '{":p": {"S": "p"}, ":s": {"N": "1"}}',
+    )
+    conditional = aws(
+        endpoint,
+        "put-item",
+        "--table-name",
+        "cli",
+        "--item",
+        '{"pk": {"S": "p"}, "sk": {"N": "1.5"}}',
+        "--condition-expression",
+        "attribute_not_exists(pk)",
+    )
     code, stdout, stderr = finished(query)
     assert code == 0, stderr
     assert json.loads(stdout)["Items"] == [{"pk": {"S": "p"}, "sk": {"N": "1.5"}, "v": {"SS": ["a", "b"]}}]
@@ -55,7 +101,62 @@ def test_aws_cli(endpoint):
     assert "ConditionalCheckFailedException" in stderr and "The conditional request failed" in stderr
 
 
+def test_aws_cli_updates_transactions_and_waiters(endpoint, ddb):
+    ddb.create_table(
+        TableName="cli-more",
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+    )
+    ddb.put_item(TableName="cli-more", Item={"pk": {"S": "a"}, "n": {"N": "1"}})
+    waiter = aws(endpoint, "wait", "table-exists", "--table-name", "cli-more")
+    update = aws(
+        endpoint,
+        "update-item",
+        "--table-name",
+        "cli-more",
+        "--key",
+        '{"pk": {"S": "a"}}',
+        "--update-expression",
+        "SET n = n + :one",
+        "--expression-attribute-values",
+        '{":one": {"N": "1"}}',
+        "--return-values",
+        "UPDATED_NEW",
+    )
+    cancelled = aws(
+        endpoint,
+        "transact-write-items",
+        "--transact-items",
+        json.dumps(
+            [
+                {"Put": {"TableName": "cli-more", "Item": {"pk": {"S": "b"}}}},
+                {
+                    "ConditionCheck": {
+                        "TableName": "cli-more",
+                        "Key": {"pk": {"S": "a"}},
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+            ]
+        ),
+    )
+    described = aws(endpoint, "describe-table", "--table-name", "cli-more")
+    code, _, stderr = finished(waiter)
+    assert code == 0, stderr
+    code, stdout, stderr = finished(update)
+    assert code == 0, stderr
+    assert json.loads(stdout) == {"Attributes": {"n": {"N": "2"}}}
+    code, _, stderr = finished(cancelled)
+    assert code != 0
+    assert "TransactionCanceledException" in stderr and "[None, ConditionalCheckFailed]" in stderr
+    code, stdout, stderr = finished(described)
+    assert code == 0, stderr
+    assert json.loads(stdout)["Table"]["ItemCount"] == 1
+
+
 # -- PynamoDB ---------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def models(endpoint):
@@ -133,5 +234,8 @@ def test_pynamodb_batch_and_transactions(models):
         transaction.condition_check(user_model, "bulk", "u00", condition=user_model.visits == 0)
     assert failure.value.cause_response_code == "TransactionCanceledException"
     # PynamoDB sends condition checks ahead of puts; reasons follow the request's order.
-    assert [reason and reason.code for reason in failure.value.cancellation_reasons] == ["ConditionalCheckFailed", None]
+    assert [reason and reason.code for reason in failure.value.cancellation_reasons] == [
+        "ConditionalCheckFailed",
+        None,
+    ]
     assert user_model.count("bulk", user_model.name == "other") == 0

@@ -33,6 +33,7 @@ _SET_NAMES = {"SS": "string set", "NS": "number set", "BS": "binary set"}
 
 # -- numbers -------------------------------------------------------------------------------------
 
+
 def to_decimal(text: str) -> Decimal:
     try:
         number = Decimal(text.strip()) if isinstance(text, str) else None
@@ -50,7 +51,9 @@ def canonical_number(value: Decimal | str) -> str:
         return "0"
     # Range first: normalizing a number far out of range overflows the arithmetic context.
     _check_magnitude(number.adjusted())
-    normal = number.normalize(ARITHMETIC) if len(number.as_tuple().digits) <= _DIGITS + 2 else number.normalize()
+    normal = (
+        number.normalize(ARITHMETIC) if len(number.as_tuple().digits) <= _DIGITS + 2 else number.normalize()
+    )
     _sign, digits, _exponent = normal.as_tuple()
     if len(digits) > _DIGITS:
         raise ValidationException("Attempting to store more than 38 significant digits in a Number")
@@ -61,13 +64,16 @@ def canonical_number(value: Decimal | str) -> str:
 def _check_magnitude(magnitude: int) -> None:
     if magnitude > _MAX_EXPONENT:
         raise ValidationException(
-            "Number overflow. Attempting to store a number with magnitude larger than supported range")
+            "Number overflow. Attempting to store a number with magnitude larger than supported range"
+        )
     if magnitude < _MIN_EXPONENT:
         raise ValidationException(
-            "Number underflow. Attempting to store a number with magnitude smaller than supported range")
+            "Number underflow. Attempting to store a number with magnitude smaller than supported range"
+        )
 
 
 # -- validation ------------------------------------------------------------------------------------
+
 
 def check_item(item: Item, *, depth: int = 0) -> Item:
     """Validates an item from a request; returns it with every number canonical."""
@@ -78,10 +84,13 @@ def check_value(value: Any, depth: int = 1) -> AttributeValue:
     if depth > MAX_DEPTH:
         raise ValidationException("Nesting Levels have exceeded supported limits")
     if not isinstance(value, dict) or not value:
-        raise ValidationException("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
+        raise ValidationException(
+            "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
+        )
     if len(value) > 1:
         raise ValidationException(
-            "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
+            "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes"
+        )
     ((kind, data),) = value.items()
     if kind == "N":
         return {"N": canonical_number(data)}
@@ -94,7 +103,9 @@ def check_value(value: Any, depth: int = 1) -> AttributeValue:
     if kind == "NULL" and data is not True:
         raise invalid("Null attribute value types must have the value of true")
     if kind not in ALL_TYPES:
-        raise ValidationException("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
+        raise ValidationException(
+            "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
+        )
     return value
 
 
@@ -110,6 +121,7 @@ def _check_set(kind: str, members: list[Any]) -> list[Any]:
 
 
 # -- sizes ------------------------------------------------------------------------------------------
+
 
 def item_size(item: Item) -> int:
     return sum(len(name.encode()) + value_size(value) for name, value in item.items())
@@ -143,6 +155,7 @@ def _number_size(text: str) -> int:
 
 # -- comparison --------------------------------------------------------------------------------------
 
+
 def equal(left: AttributeValue | None, right: AttributeValue | None) -> bool:
     """Equality as conditions see it: sets compare as sets, numbers by value."""
     if left is None or right is None:
@@ -160,7 +173,9 @@ def equal(left: AttributeValue | None, right: AttributeValue | None) -> bool:
     if left_kind == "L":
         return len(left_data) == len(right_data) and all(map(equal, left_data, right_data))
     if left_kind == "M":
-        return left_data.keys() == right_data.keys() and all(equal(v, right_data[k]) for k, v in left_data.items())
+        return left_data.keys() == right_data.keys() and all(
+            equal(v, right_data[k]) for k, v in left_data.items()
+        )
     return left_data == right_data
 
 
@@ -177,6 +192,7 @@ def sort_value(value: AttributeValue) -> tuple[str, Any] | None:
 
 
 # -- compact JSON (the stored form) -----------------------------------------------------------------
+
 
 def _encode_bytes(value: Any) -> Any:
     if isinstance(value, (bytes, bytearray, memoryview)):

@@ -13,7 +13,8 @@ from cloudlet.services.dynamodb import capacity, item_collections, tables, write
 from cloudlet.services.dynamodb.attributes import check_item, item_size
 from cloudlet.services.dynamodb.errors import ValidationException
 from cloudlet.services.dynamodb.expressions.evaluator import project
-from cloudlet.services.dynamodb.requests import parse
+from cloudlet.services.dynamodb.items import Plan
+from cloudlet.services.dynamodb.requests import Expressions, parse
 
 MAX_GET = 100
 MAX_WRITE = 25
@@ -47,7 +48,9 @@ def get(conn: sqlite3.Connection, account: str, region: str, params: dict[str, A
             total += size
             units += capacity.read_units(size, bool(spec.get("ConsistentRead")))
             if item is not None:
-                found.append(project(item, expressions.projection) if expressions.projection is not None else item)
+                found.append(
+                    project(item, expressions.projection) if expressions.projection is not None else item
+                )
         if units:
             spent.append(capacity.consumed(params.get("ReturnConsumedCapacity"), name, units, "read"))
     result: dict[str, Any] = {"Responses": responses, "UnprocessedKeys": unprocessed}
@@ -56,7 +59,9 @@ def get(conn: sqlite3.Connection, account: str, region: str, params: dict[str, A
     return result
 
 
-def write(conn: sqlite3.Connection, account: str, region: str, params: dict[str, Any], now: float) -> dict[str, Any]:
+def write(
+    conn: sqlite3.Connection, account: str, region: str, params: dict[str, Any], now: float
+) -> dict[str, Any]:
     requested = params["RequestItems"]
     if sum(len(entries) for entries in requested.values()) > MAX_WRITE:
         raise ValidationException("Too many items requested for the BatchWriteItem call")
@@ -69,28 +74,31 @@ def write(conn: sqlite3.Connection, account: str, region: str, params: dict[str,
             if planned[-1][1] in seen:
                 raise ValidationException("Provided list of item keys contains duplicates")
             seen.add(planned[-1][1])
-    spent: dict[str, float] = {}
+    mode = params.get("ReturnConsumedCapacity")
+    tally = capacity.Tally()
     written = []
     for table, key, new in planned:
-        old = writes.load(conn, table, key)
-        writes.commit(conn, table, key, old, new, now)
-        written.append((table, key, old, new))
-        size = max(item_size(old) if old else 0, item_size(new) if new else 0)
-        spent[table.name] = spent.get(table.name, 0) + capacity.write_units(size)
+        plan = Plan(table, key, writes.load(conn, table, key), new, Expressions())
+        plan.apply(conn, now)
+        written.append((table, key, plan.old, new))
+        if mode in ("TOTAL", "INDEXES"):
+            tally.add(table.name, plan.units(), plan.index_units())
     result: dict[str, Any] = {"UnprocessedItems": {}}
     metrics = item_collections.per_table(conn, params, written)
     if metrics:
         result["ItemCollectionMetrics"] = metrics
-    mode = params.get("ReturnConsumedCapacity")
-    if mode in ("TOTAL", "INDEXES"):
-        result["ConsumedCapacity"] = [capacity.consumed(mode, name, units, "write") for name, units in spent.items()]
+    spent = tally.consumed(mode, "write")
+    if spent:
+        result["ConsumedCapacity"] = spent
     return result
 
 
 def _plan(table: Any, entry: dict[str, Any]) -> tuple[Any, Any]:
     if len(entry) != 1:
-        raise ValidationException("Supplied AttributeValue has more than one datatypes set, must contain exactly one"
-                                  " of the supported datatypes")
+        raise ValidationException(
+            "Supplied AttributeValue has more than one datatypes set, must contain exactly one"
+            " of the supported datatypes"
+        )
     if "PutRequest" in entry:
         item = check_item(entry["PutRequest"]["Item"])
         key = table.key_of_item(item)

@@ -11,6 +11,11 @@ class ValidationException(ServiceError):
     code, status = "ValidationException", 400
 
 
+class ItemValidationException(ValidationException):
+    """A failure that depends on the stored item (an update's operands, the size it grows the item
+    to) rather than on the request alone: in a transaction it cancels with reason ValidationError."""
+
+
 class ResourceNotFoundException(ServiceError):
     code, status = "ResourceNotFoundException", 400
 
@@ -30,7 +35,9 @@ class ConditionalCheckFailedException(ServiceError):
     code, status = "ConditionalCheckFailedException", 400
 
     def __init__(self, item: dict[str, Any] | None = None) -> None:
-        super().__init__("The conditional request failed", fields={"Item": item} if item is not None else None)
+        super().__init__(
+            "The conditional request failed", fields={"Item": item} if item is not None else None
+        )
 
 
 class TransactionCanceledException(ServiceError):
@@ -38,8 +45,10 @@ class TransactionCanceledException(ServiceError):
 
     def __init__(self, reasons: list[dict[str, Any]]) -> None:
         codes = ", ".join(reason["Code"] for reason in reasons)
-        super().__init__(f"Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]",
-                         fields={"CancellationReasons": reasons})
+        super().__init__(
+            f"Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]",
+            fields={"CancellationReasons": reasons},
+        )
 
 
 class TransactionConflictException(ServiceError):

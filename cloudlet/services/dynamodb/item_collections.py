@@ -22,19 +22,30 @@ def metrics(conn: sqlite3.Connection, table: Table, key: Key, item: Item | None)
         return None
     size = store.collection_size(conn, table.id, local, key[0], key[1])
     low = float(math.floor(size / GB))
-    return {"ItemCollectionKey": {table.hash_key.name: item[table.hash_key.name]},
-            "SizeEstimateRangeGB": [low, low + 1.0]}
+    return {
+        "ItemCollectionKey": {table.hash_key.name: item[table.hash_key.name]},
+        "SizeEstimateRangeGB": [low, low + 1.0],
+    }
 
 
-def requested(conn: sqlite3.Connection, params: dict[str, Any], table: Table, key: Key, old: Item | None,
-              new: Item | None) -> dict[str, Any] | None:
+def requested(
+    conn: sqlite3.Connection,
+    params: dict[str, Any],
+    table: Table,
+    key: Key,
+    old: Item | None,
+    new: Item | None,
+) -> dict[str, Any] | None:
     if params.get("ReturnItemCollectionMetrics") != "SIZE":
         return None
     return metrics(conn, table, key, new if new is not None else old)
 
 
-def per_table(conn: sqlite3.Connection, params: dict[str, Any],
-              writes: list[tuple[Table, Key, Item | None, Item | None]]) -> dict[str, list[dict[str, Any]]]:
+def per_table(
+    conn: sqlite3.Connection,
+    params: dict[str, Any],
+    writes: list[tuple[Table, Key, Item | None, Item | None]],
+) -> dict[str, list[dict[str, Any]]]:
     """BatchWriteItem's and TransactWriteItems' map of table name -> metrics of each write."""
     found: dict[str, list[dict[str, Any]]] = {}
     for table, key, old, new in writes:

@@ -11,8 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from cloudlet.services.dynamodb import capacity, requests, writes
-from cloudlet.services.dynamodb.attributes import Item, check_item, item_size
-from cloudlet.services.dynamodb.errors import ConditionalCheckFailedException, ValidationException, invalid
+from cloudlet.services.dynamodb.attributes import MAX_ITEM_SIZE, Item, check_item, item_size
+from cloudlet.services.dynamodb.errors import (
+    ConditionalCheckFailedException,
+    ItemValidationException,
+    ValidationException,
+    invalid,
+)
 from cloudlet.services.dynamodb.expressions.evaluator import matches, project, projection_tree
 from cloudlet.services.dynamodb.expressions.updates import apply
 from cloudlet.services.dynamodb.schema import Table
@@ -42,13 +47,25 @@ class Plan:
         sizes = [item_size(item) for item in (self.old, self.new) if item is not None]
         return capacity.write_units(max(sizes, default=0), transactional)
 
-    def index_units(self) -> dict[str, tuple[bool, float]]:
-        units = {}
+    def index_units(self, transactional: bool = False) -> dict[str, tuple[bool, float]]:
+        """Writes each index takes: one to remove the old entry and one to put the new."""
+        units: dict[str, tuple[bool, float]] = {}
+        if self.new is self.old:
+            return units
         for name, index in self.table.indexes.items():
-            touched = [self.table.project(index, item) for item in (self.old, self.new)
-                       if item is not None and self.table.index_key(index, item) is not None]
-            if touched:
-                units[name] = (index.is_global, sum(capacity.write_units(item_size(item)) for item in touched))
+            entries = [
+                (self.table.index_key(index, item), self.table.project(index, item))
+                for item in (self.old, self.new)
+                if item is not None
+            ]
+            entries = [(key, entry) for key, entry in entries if key is not None]
+            if len(entries) == 2 and entries[0][0] == entries[1][0]:
+                # Same index key: updated in place, or not written at all when what it projects
+                # did not change.
+                entries = entries[1:] if entries[0][1] != entries[1][1] else []
+            if entries:
+                spent = sum(capacity.write_units(item_size(entry), transactional) for _, entry in entries)
+                units[name] = (index.is_global, spent)
         return units
 
 
@@ -62,7 +79,10 @@ def check_return_values(operation: str, params: dict[str, Any]) -> str:
 def check_condition(plan_condition: Any, old: Item | None, params: dict[str, Any]) -> None:
     if plan_condition is not None and not matches(plan_condition, old or {}):
         raise ConditionalCheckFailedException(
-            old if params.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and old is not None else None)
+            old
+            if params.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and old is not None
+            else None
+        )
 
 
 def plan_put(conn: sqlite3.Connection, table: Table, params: dict[str, Any]) -> Plan:
@@ -93,6 +113,8 @@ def plan_update(conn: sqlite3.Connection, table: Table, params: dict[str, Any]) 
     if expressions.update is not None:
         check_key_untouched(table, expressions.update.paths())
         new = check_item(apply(expressions.update, old if old is not None else key_item))
+        if item_size(new) > MAX_ITEM_SIZE:
+            raise ItemValidationException("Item size to update has exceeded the maximum allowed size")
     return Plan(table, key, old, new, expressions)
 
 

@@ -40,8 +40,12 @@ def encode_number(number: Decimal) -> bytes:
     magnitude = len(digits) + int(exponent)
     if not sign:
         return _POSITIVE + (magnitude + _EXPONENT_BIAS).to_bytes(2, "big") + bytes(d + 1 for d in digits)
-    return (_NEGATIVE + (0xFFFF - magnitude - _EXPONENT_BIAS).to_bytes(2, "big")
-            + bytes(10 - d for d in digits) + _NEGATIVE_END)
+    return (
+        _NEGATIVE
+        + (0xFFFF - magnitude - _EXPONENT_BIAS).to_bytes(2, "big")
+        + bytes(10 - d for d in digits)
+        + _NEGATIVE_END
+    )
 
 
 def hash_of(partition: bytes) -> int:

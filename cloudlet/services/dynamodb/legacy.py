@@ -24,7 +24,9 @@ def parse(params: dict[str, Any]) -> Expressions:
     result = Expressions()
     operator = params.get("ConditionalOperator") or "AND"
     if params.get("Expected"):
-        result.condition = _combine([_expected(name, spec) for name, spec in params["Expected"].items()], operator)
+        result.condition = _combine(
+            [_expected(name, spec) for name, spec in params["Expected"].items()], operator
+        )
     for name in ("QueryFilter", "ScanFilter"):
         if params.get(name):
             result.filter = _combine([_compare(attr, spec) for attr, spec in params[name].items()], operator)
@@ -51,12 +53,16 @@ def _expected(name: str, spec: dict[str, Any]) -> Any:
     path = ast.Path((name,))
     if spec.get("Exists", True) is False:
         if "Value" in spec:
-            raise ValidationException("One or more parameter values were invalid: Value cannot be used when Exists is"
-                                      " false for Attribute: " + name)
+            raise ValidationException(
+                "One or more parameter values were invalid: Value cannot be used when Exists is"
+                " false for Attribute: " + name
+            )
         return ast.Call("attribute_not_exists", (path,))
     if "Value" not in spec:
-        raise ValidationException("One or more parameter values were invalid: Value must be provided when Exists is"
-                                  f" true for Attribute: {name}")
+        raise ValidationException(
+            "One or more parameter values were invalid: Value must be provided when Exists is"
+            f" true for Attribute: {name}"
+        )
     return ast.Compare("=", path, ast.Value(check_value(spec["Value"])))
 
 
@@ -67,8 +73,10 @@ def _compare(name: str, spec: dict[str, Any]) -> Any:
         values = [ast.Value(check_value(spec["Value"]))]
     expected = _ARITY.get(operator, 1)
     if expected is not None and len(values) != expected:
-        raise ValidationException(f"One or more parameter values were invalid: Invalid number of argument(s) for the"
-                                  f" {operator} ComparisonOperator")
+        raise ValidationException(
+            f"One or more parameter values were invalid: Invalid number of argument(s) for the"
+            f" {operator} ComparisonOperator"
+        )
     path = ast.Path((name,))
     if operator in _COMPARATORS:
         return ast.Compare(_COMPARATORS[operator], path, values[0])
@@ -79,7 +87,9 @@ def _compare(name: str, spec: dict[str, Any]) -> Any:
     if operator == "CONTAINS":
         return ast.Call("contains", (path, values[0]))
     if operator == "NOT_CONTAINS":
-        return ast.And(ast.Call("attribute_exists", (path,)), ast.Not(ast.Call("contains", (path, values[0]))))
+        return ast.And(
+            ast.Call("attribute_exists", (path,)), ast.Not(ast.Call("contains", (path, values[0])))
+        )
     if operator == "BEGINS_WITH":
         return ast.Call("begins_with", (path, values[0]))
     if operator == "BETWEEN":
@@ -97,14 +107,20 @@ def _updates(updates: dict[str, Any]) -> ast.Update:
         value = ast.Value(check_value(spec["Value"])) if "Value" in spec else None
         if action == "PUT":
             if value is None:
-                raise ValidationException("One or more parameter values were invalid: Only DELETE action is allowed"
-                                          f" when no attribute value is specified for attribute: {name}")
+                raise ValidationException(
+                    "One or more parameter values were invalid: Only DELETE action is allowed"
+                    f" when no attribute value is specified for attribute: {name}"
+                )
             sets.append((path, value))
         elif action == "DELETE":
             (deletes.append((path, value)) if value is not None else removes.append(path))
         elif value is not None and "L" in value.value:
-            sets.append((path, ast.Call("list_append", (ast.Call("if_not_exists", (path, ast.Value({"L": []}))),
-                                                        value))))
+            sets.append(
+                (
+                    path,
+                    ast.Call("list_append", (ast.Call("if_not_exists", (path, ast.Value({"L": []}))), value)),
+                )
+            )
         elif value is not None:
             adds.append((path, value))
     return ast.Update(tuple(sets), tuple(removes), tuple(adds), tuple(deletes))
@@ -117,8 +133,15 @@ def _key_conditions(conditions: dict[str, Any]) -> KeyCondition:
     for name, spec in conditions.items():
         operator = spec["ComparisonOperator"]
         values = tuple(check_value(value) for value in spec.get("AttributeValueList") or [])
-        op = {"EQ": "=", "LE": "<=", "LT": "<", "GE": ">=", "GT": ">", "BEGINS_WITH": "begins_with",
-              "BETWEEN": "BETWEEN"}.get(operator)
+        op = {
+            "EQ": "=",
+            "LE": "<=",
+            "LT": "<",
+            "GE": ">=",
+            "GT": ">",
+            "BEGINS_WITH": "begins_with",
+            "BETWEEN": "BETWEEN",
+        }.get(operator)
         if op is None:
             raise ValidationException(f"Unsupported operator on KeyCondition: {operator}")
         parts.append((name, op, values))

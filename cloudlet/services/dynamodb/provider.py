@@ -35,7 +35,9 @@ class DynamoDBProvider(Provider):
     _reaper: asyncio.Task | None = None
 
     async def start(self) -> None:
-        self._reaper = asyncio.create_task(ttl.reap_forever(self.env.store, self.env.clock), name="dynamodb-ttl")
+        self._reaper = asyncio.create_task(
+            ttl.reap_forever(self.env.store, self.env.clock), name="dynamodb-ttl"
+        )
 
     async def stop(self) -> None:
         if self._reaper is not None:
@@ -61,8 +63,9 @@ class DynamoDBProvider(Provider):
     def update_table(self, ctx: RequestContext, params: Params) -> Params:
         with self.env.store.db() as conn:
             table = tables.find(conn, ctx.account_id, ctx.region, params["TableName"])
-            table, _created = tables.update(conn, table, params, self._now())
-            return {"TableDescription": tables.describe(conn, table, self._now())}
+            table, deleted = tables.update(conn, table, params, self._now())
+            description = tables.describe(conn, table, self._now())
+            return {"TableDescription": tables.describe_deleting(table, description, deleted)}
 
     def delete_table(self, ctx: RequestContext, params: Params) -> Params:
         with self.env.store.db() as conn:
@@ -72,8 +75,9 @@ class DynamoDBProvider(Provider):
     def list_tables(self, ctx: RequestContext, params: Params) -> Params:
         limit = params.get("Limit") or 100
         with self.env.store.read() as conn:
-            names = store.table_names(conn, ctx.account_id, ctx.region, params.get("ExclusiveStartTableName") or "",
-                                      limit + 1)
+            names = store.table_names(
+                conn, ctx.account_id, ctx.region, params.get("ExclusiveStartTableName") or "", limit + 1
+            )
         result: Params = {"TableNames": names[:limit]}
         if len(names) > limit:
             result["LastEvaluatedTableName"] = names[limit - 1]
@@ -91,8 +95,12 @@ class DynamoDBProvider(Provider):
         return {"TimeToLiveDescription": table.meta.get("TimeToLive") or {"TimeToLiveStatus": "DISABLED"}}
 
     def describe_limits(self, ctx: RequestContext, params: Params) -> Params:
-        return {"AccountMaxReadCapacityUnits": 80000, "AccountMaxWriteCapacityUnits": 80000,
-                "TableMaxReadCapacityUnits": 40000, "TableMaxWriteCapacityUnits": 40000}
+        return {
+            "AccountMaxReadCapacityUnits": 80000,
+            "AccountMaxWriteCapacityUnits": 80000,
+            "TableMaxReadCapacityUnits": 40000,
+            "TableMaxWriteCapacityUnits": 40000,
+        }
 
     def describe_endpoints(self, ctx: RequestContext, params: Params) -> Params:
         host = ctx.request.headers.get("host") or f"dynamodb.{ctx.region}.amazonaws.com"
@@ -107,7 +115,9 @@ class DynamoDBProvider(Provider):
             kept = [tag for tag in table.meta.get("Tags", []) if tag["Key"] not in added]
             if len(kept) + len(added) > 50:
                 raise ValidationException("One or more parameter values were invalid: Too many tags")
-            tables.save(conn, table, {**table.meta, "Tags": kept + [{"Key": k, "Value": v} for k, v in added.items()]})
+            tables.save(
+                conn, table, {**table.meta, "Tags": kept + [{"Key": k, "Value": v} for k, v in added.items()]}
+            )
         return {}
 
     def untag_resource(self, ctx: RequestContext, params: Params) -> Params:
@@ -128,7 +138,7 @@ class DynamoDBProvider(Provider):
         parts = arn.split(":", 5)
         if len(parts) != 6 or not parts[5].startswith("table/"):
             raise ValidationException(f"Invalid TableArn: Invalid ResourceArn provided as input {arn}")
-        name = parts[5][len("table/"):].split("/")[0]
+        name = parts[5][len("table/") :].split("/")[0]
         row = store.find_table(conn, parts[4], parts[3], name)
         if row is None:
             raise ResourceNotFoundException(f"Requested resource not found: ResourceArn: {arn} not found")
@@ -163,8 +173,9 @@ class DynamoDBProvider(Provider):
         attributes = items.returned(plan, return_values)
         if attributes:
             result["Attributes"] = attributes
-        spent = capacity.consumed(params.get("ReturnConsumedCapacity"), plan.table.name, plan.units(), "write",
-                                  plan.index_units())
+        spent = capacity.consumed(
+            params.get("ReturnConsumedCapacity"), plan.table.name, plan.units(), "write", plan.index_units()
+        )
         if spent:
             result["ConsumedCapacity"] = spent
         return result
@@ -229,4 +240,6 @@ class DynamoDBProvider(Provider):
             with self.env.store.read() as conn:
                 return partiql_batches.transact_read(conn, ctx.account_id, ctx.region, params, parsed)
         with self.env.store.db() as conn:
-            return partiql_batches.transact_write(conn, ctx.account_id, ctx.region, params, parsed, self._now())
+            return partiql_batches.transact_write(
+                conn, ctx.account_id, ctx.region, params, parsed, self._now()
+            )

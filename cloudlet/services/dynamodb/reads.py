@@ -17,7 +17,8 @@ PAGE_BYTES = 1024 * 1024
 _SELECTS = ("ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT")
 
 
-def index_of(table: Table, name: str | None, now: float) -> Index | None:
+def index_of(table: Table, params: dict[str, Any], now: float) -> Index | None:
+    name = params.get("IndexName")
     if name is None:
         return None
     index = table.indexes.get(name)
@@ -25,17 +26,27 @@ def index_of(table: Table, name: str | None, now: float) -> Index | None:
         raise ValidationException(f"The table does not have the specified index: {name}")
     if index.active_at > now:
         raise ValidationException(f"Cannot read from backfilling global secondary index: {name}")
+    if index.is_global and params.get("ConsistentRead"):
+        raise ValidationException("Consistent reads are not supported on global secondary indexes")
     return index
 
 
 def query(conn: sqlite3.Connection, table: Table, params: dict[str, Any], now: float) -> dict[str, Any]:
     expressions = requests.parse(params)
     if expressions.key is None:
-        raise ValidationException("Either the KeyConditions or KeyConditionExpression parameter must be specified in"
-                                  " the request.")
-    index = index_of(table, params.get("IndexName"), now)
+        raise ValidationException(
+            "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."
+        )
+    index = index_of(table, params, now)
     hash_key, range_key = (index.hash_key, index.range_key) if index else (table.hash_key, table.range_key)
     condition = with_partition(expressions.key, hash_key.name)
+    if expressions.filter is not None:
+        _check_filter_keys(
+            expressions.filter,
+            hash_key,
+            range_key,
+            "QueryFilter" if params.get("QueryFilter") else "Filter Expression",
+        )
     partition = _partition_bytes(condition, hash_key)
     low, high = sort_bounds(condition, range_key)
     forward = params.get("ScanIndexForward", True)
@@ -43,32 +54,68 @@ def query(conn: sqlite3.Connection, table: Table, params: dict[str, Any], now: f
     if params.get("ExclusiveStartKey"):
         position = start_position(table, index, params["ExclusiveStartKey"])
         if position[1] != partition:
-            raise ValidationException("The provided starting key is outside query boundaries based on provided"
-                                      " conditions")
+            raise ValidationException(
+                "The provided starting key is outside query boundaries based on provided conditions"
+            )
         start = position[2:]
-    rows = store.query_range(conn, table.id, index.name if index else None, (keys.hash_of(partition), partition),
-                             low, high, forward, start)
+    rows = store.query_range(
+        conn,
+        table.id,
+        index.name if index else None,
+        (keys.hash_of(partition), partition),
+        low,
+        high,
+        forward,
+        start,
+    )
+    _check_specific(params, expressions, "1 validation error detected: ")
     return page(conn, table, index, rows, params, expressions)
 
 
 def scan(conn: sqlite3.Connection, table: Table, params: dict[str, Any], now: float) -> dict[str, Any]:
     expressions = requests.parse(params)
-    index = index_of(table, params.get("IndexName"), now)
+    index = index_of(table, params, now)
     segment, total = params.get("Segment"), params.get("TotalSegments")
     if (segment is None) != (total is None):
-        raise ValidationException("The TotalSegments parameter is required but was not present in the request when"
-                                  " Segment parameter is present" if total is None else
-                                  "The Segment parameter is required but was not present in the request when"
-                                  " parameter TotalSegments is present")
+        raise ValidationException(
+            "The TotalSegments parameter is required but was not present in the request when"
+            " Segment parameter is present"
+            if total is None
+            else "The Segment parameter is required but was not present in the request when"
+            " parameter TotalSegments is present"
+        )
     if segment is not None and segment >= total:
-        raise ValidationException(f"The Segment parameter is zero-based and must be less than parameter TotalSegments:"
-                                  f" Segment: {segment} is not less than TotalSegments: {total}")
+        raise ValidationException(
+            f"The Segment parameter is zero-based and must be less than parameter TotalSegments:"
+            f" Segment: {segment} is not less than TotalSegments: {total}"
+        )
     hashes = keys.segment_range(segment, total) if segment is not None else (0, keys.HASH_SPACE)
     start = None
     if params.get("ExclusiveStartKey"):
         start = start_position(table, index, params["ExclusiveStartKey"])
     rows = store.scan_range(conn, table.id, index.name if index else None, hashes, start)
+    _check_specific(params, expressions, "")
     return page(conn, table, index, rows, params, expressions)
+
+
+def _check_filter_keys(node: Any, hash_key: KeyAttribute, range_key: KeyAttribute | None, label: str) -> None:
+    """A Query filters what its key condition read: it may not filter on the keys themselves."""
+    used = top_names(node)
+    for attribute in (hash_key, range_key):
+        if attribute is not None and attribute.name in used:
+            raise ValidationException(
+                f"{label} can only contain non-primary key attributes: Primary key attribute:"
+                f" {attribute.name}"
+            )
+
+
+def _check_specific(params: dict[str, Any], expressions: requests.Expressions, prefix: str) -> None:
+    # Query words this one as a constraint violation, Scan plainly, as AWS does.
+    if params.get("Select") == "SPECIFIC_ATTRIBUTES" and expressions.projection is None:
+        raise ValidationException(
+            f"{prefix}Must specify the AttributesToGet or ProjectionExpression when choosing"
+            " to get SPECIFIC_ATTRIBUTES"
+        )
 
 
 def _partition_bytes(condition: KeyCondition, hash_key: KeyAttribute) -> bytes:
@@ -85,7 +132,9 @@ def sort_bounds(condition: KeyCondition, range_key: KeyAttribute | None) -> tupl
         return None, None
     name, op, values = condition.sort
     if range_key is None or name != range_key.name:
-        raise ValidationException(f"Query condition missed key schema element: {range_key.name if range_key else name}")
+        raise ValidationException(
+            f"Query condition missed key schema element: {range_key.name if range_key else name}"
+        )
     if any(range_key.kind not in value for value in values):
         raise invalid("Condition parameter type does not match schema type")
     encoded = [keys.encode(range_key.kind, value) for value in values]
@@ -95,11 +144,17 @@ def sort_bounds(condition: KeyCondition, range_key: KeyAttribute | None) -> tupl
         return (encoded[0], True), (encoded[1], True)
     if op == "begins_with":
         if range_key.kind == "N":
-            raise ValidationException("Invalid KeyConditionExpression: Incorrect operand type for operator or"
-                                      " function; operator or function: begins_with, operand type: N")
+            raise ValidationException(
+                "Invalid KeyConditionExpression: Incorrect operand type for operator or"
+                " function; operator or function: begins_with, operand type: N"
+            )
         return (encoded[0], True), _prefix_end(encoded[0])
-    return {"<": (None, (encoded[0], False)), "<=": (None, (encoded[0], True)),
-            ">": ((encoded[0], False), None), ">=": ((encoded[0], True), None)}[op]
+    return {
+        "<": (None, (encoded[0], False)),
+        "<=": (None, (encoded[0], True)),
+        ">": ((encoded[0], False), None),
+        ">=": ((encoded[0], True), None),
+    }[op]
 
 
 def _prefix_end(prefix: bytes) -> tuple[bytes, bool] | None:
@@ -114,8 +169,9 @@ def start_position(table: Table, index: Index | None, start_key: Item) -> tuple[
     start_key = check_item(start_key)
     names = set(table.key_names()) | (set(index.key_names()) if index else set())
     if set(start_key) != names:
-        raise ValidationException("The provided starting key is invalid: The provided key element does not match the"
-                                  " schema")
+        raise ValidationException(
+            "The provided starting key is invalid: The provided key element does not match the schema"
+        )
     base = table.key_of_item(start_key)
     if index is None:
         return base
@@ -124,8 +180,14 @@ def start_position(table: Table, index: Index | None, start_key: Item) -> tuple[
     return (*index_key, base[1], base[2])
 
 
-def page(conn: sqlite3.Connection, table: Table, index: Index | None, rows: Iterator[tuple[int, str]],
-         params: dict[str, Any], expressions: requests.Expressions) -> dict[str, Any]:
+def page(
+    conn: sqlite3.Connection,
+    table: Table,
+    index: Index | None,
+    rows: Iterator[tuple[int, str]],
+    params: dict[str, Any],
+    expressions: requests.Expressions,
+) -> dict[str, Any]:
     select = _select(params, expressions, index)
     fetch = _fetches_base(table, index, select, expressions)
     limit = params.get("Limit")
@@ -156,8 +218,13 @@ def page(conn: sqlite3.Connection, table: Table, index: Index | None, rows: Iter
         names = table.key_names() + (index.key_names() if index else ())
         result["LastEvaluatedKey"] = {name: last[name] for name in names if name in last}
     units = capacity.read_units(read_bytes, consistent)
-    spent = capacity.consumed(params.get("ReturnConsumedCapacity"), table.name, fetched_units if index else units,
-                              "read", {index.name: (index.is_global, units)} if index else None)
+    spent = capacity.consumed(
+        params.get("ReturnConsumedCapacity"),
+        table.name,
+        fetched_units if index else units,
+        "read",
+        {index.name: (index.is_global, units)} if index else None,
+    )
     if spent:
         result["ConsumedCapacity"] = spent
     return result
@@ -185,17 +252,24 @@ def _select(params: dict[str, Any], expressions: requests.Expressions, index: In
     if select == "SPECIFIC_ATTRIBUTES" and expressions.projection is None:
         return select
     if select != "SPECIFIC_ATTRIBUTES" and expressions.projection is not None:
-        raise ValidationException("Cannot specify the AttributesToGet when choosing to get only the Count"
-                                  if select == "COUNT" else
-                                  "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not"
-                                  " compatible with ProjectionExpression" if select == "ALL_ATTRIBUTES" else
-                                  "One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES"
-                                  " is not compatible with ProjectionExpression")
+        raise ValidationException(
+            "Cannot specify the AttributesToGet when choosing to get only the Count"
+            if select == "COUNT"
+            else "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not"
+            " compatible with ProjectionExpression"
+            if select == "ALL_ATTRIBUTES"
+            else "One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES"
+            " is not compatible with ProjectionExpression"
+        )
     if select == "ALL_PROJECTED_ATTRIBUTES" and index is None:
-        raise ValidationException("One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES is"
-                                  " not supported on a table; use ALL_ATTRIBUTES")
+        raise ValidationException(
+            "One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES is"
+            " not supported on a table; use ALL_ATTRIBUTES"
+        )
     if select == "ALL_ATTRIBUTES" and index is not None and index.is_global and index.projection != "ALL":
-        raise ValidationException("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not"
-                                  f" supported for global secondary index {index.name} because its projection"
-                                  " type is not ALL")
+        raise ValidationException(
+            "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not"
+            f" supported for global secondary index {index.name} because its projection"
+            " type is not ALL"
+        )
     return select

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,8 +19,14 @@ from cloudlet.services.dynamodb.expressions.parser import (
     parse_update,
 )
 
-_EXPRESSIONS = ("ConditionExpression", "FilterExpression", "UpdateExpression", "ProjectionExpression",
-                "KeyConditionExpression")
+_PLACEHOLDER = re.compile(r"[#:][A-Za-z0-9_]+")
+_EXPRESSIONS = (
+    "ConditionExpression",
+    "FilterExpression",
+    "UpdateExpression",
+    "ProjectionExpression",
+    "KeyConditionExpression",
+)
 _LEGACY = ("Expected", "AttributeUpdates", "KeyConditions", "QueryFilter", "ScanFilter", "AttributesToGet")
 
 
@@ -37,9 +44,11 @@ def parse(params: dict[str, Any]) -> Expressions:
     used = [name for name in _EXPRESSIONS if params.get(name) is not None]
     old = [name for name in _LEGACY if params.get(name) is not None]
     if used and old:
-        raise ValidationException("Can not use both expression and non-expression parameters in the same request:"
-                                  f" Non-expression parameters: {{{', '.join(old)}}} Expression parameters:"
-                                  f" {{{', '.join(used)}}}")
+        raise ValidationException(
+            "Can not use both expression and non-expression parameters in the same request:"
+            f" Non-expression parameters: {{{', '.join(old)}}} Expression parameters:"
+            f" {{{', '.join(used)}}}"
+        )
     placeholders = _placeholders(params, bool(used))
     if old:
         return legacy.parse(params)
@@ -69,13 +78,18 @@ def _placeholders(params: dict[str, Any], expressions: bool) -> Placeholders:
             raise ValidationException(f"{label} can only be specified when using expressions")
         if not given:
             raise ValidationException(f"{label} must not be empty")
+        prefix = "#" if label == "ExpressionAttributeNames" else ":"
+        for ref in given:
+            if not _PLACEHOLDER.fullmatch(ref) or not ref.startswith(prefix):
+                raise ValidationException(f'{label} contains invalid key: Syntax error; key: "{ref}"')
     if values:
         checked = {}
         for ref, value in values.items():
             try:
                 checked[ref] = check_value(value)
             except ValidationException as exc:
-                raise ValidationException(f"ExpressionAttributeValues contains invalid value: {exc.message}"
-                                          f" for key {ref}") from None
+                raise ValidationException(
+                    f"ExpressionAttributeValues contains invalid value: {exc.message} for key {ref}"
+                ) from None
         values = checked
     return Placeholders(names, values)

@@ -89,8 +89,10 @@ class Table:
             if value is None:
                 return None
             if attribute.kind not in value:
-                raise invalid(f"Type mismatch for Index Key {attribute.name} Expected: {attribute.kind}"
-                              f" Actual: {next(iter(value))} IndexName: {index.name}")
+                raise invalid(
+                    f"Type mismatch for Index Key {attribute.name} Expected: {attribute.kind}"
+                    f" Actual: {next(iter(value))} IndexName: {index.name}"
+                )
         partition = keys.encode(index.hash_key.kind, item[index.hash_key.name])
         sort = keys.encode(index.range_key.kind, item[index.range_key.name]) if index.range_key else b""
         for attribute, encoded in ((index.hash_key, partition), (index.range_key, sort)):
@@ -98,7 +100,8 @@ class Table:
                 raise ValidationException(
                     "One or more parameter values are not valid. A value specified for a secondary index key is"
                     " not supported. The AttributeValue for a key attribute cannot contain an empty string value."
-                    f" IndexName: {index.name}, IndexKey: {attribute.name}")
+                    f" IndexName: {index.name}, IndexKey: {attribute.name}"
+                )
         return keys.hash_of(partition), partition, sort
 
     def projected_names(self, index: Index) -> set[str]:
@@ -120,23 +123,35 @@ def _key_bytes(attribute: KeyAttribute, item: Item, limit: int, role: str) -> by
     if value is None:
         raise invalid(f"Missing the key {attribute.name} in the item")
     if attribute.kind not in value:
-        raise invalid(f"Type mismatch for key {attribute.name} expected: {attribute.kind} actual: {next(iter(value))}")
+        raise invalid(
+            f"Type mismatch for key {attribute.name} expected: {attribute.kind} actual: {next(iter(value))}"
+        )
     encoded = keys.encode(attribute.kind, value)
     if not encoded:
-        raise ValidationException("One or more parameter values are not valid. The AttributeValue for a key"
-                                  f" attribute cannot contain an empty {'string' if attribute.kind == 'S' else 'binary'}"
-                                  f" value. Key: {attribute.name}")
+        raise ValidationException(
+            "One or more parameter values are not valid. The AttributeValue for a key"
+            f" attribute cannot contain an empty {'string' if attribute.kind == 'S' else 'binary'}"
+            f" value. Key: {attribute.name}"
+        )
     if len(encoded) > limit and attribute.kind != "N":
-        raise ValidationException(f"One or more parameter values were invalid: Size of hashkey has exceeded the"
-                                  f" maximum size limit of {limit} bytes" if role == "Partition" else
-                                  "One or more parameter values were invalid: Aggregated size of all range keys"
-                                  f" has exceeded the size limit of {limit} bytes")
+        raise ValidationException(
+            # AWS's wording, missing space included: clients match on it.
+            f"One or more parameter values were invalid: Size of hashkey has exceeded the"
+            f" maximum size limit of{limit} bytes"
+            if role == "Partition"
+            else "One or more parameter values were invalid: Aggregated size of all range keys"
+            f" has exceeded the size limit of {limit} bytes"
+        )
     return encoded
 
 
-def key_schema(schema: list[dict[str, str]], types: dict[str, str]) -> tuple[KeyAttribute, KeyAttribute | None]:
-    by_role = {entry["KeyType"]: KeyAttribute(entry["AttributeName"], types[entry["AttributeName"]])
-               for entry in schema}
+def key_schema(
+    schema: list[dict[str, str]], types: dict[str, str]
+) -> tuple[KeyAttribute, KeyAttribute | None]:
+    by_role = {
+        entry["KeyType"]: KeyAttribute(entry["AttributeName"], types[entry["AttributeName"]])
+        for entry in schema
+    }
     return by_role["HASH"], by_role.get("RANGE")
 
 
@@ -151,13 +166,25 @@ def _parse(table_id: int, account: str, region: str, name: str, meta_text: str) 
             index_hash, index_range = key_schema(entry["KeySchema"], types)
             projection = entry["Projection"]
             indexes[entry["IndexName"]] = Index(
-                entry["IndexName"], kind.startswith("Global"), index_hash, index_range,
-                projection.get("ProjectionType", "ALL"), tuple(projection.get("NonKeyAttributes", ())),
-                entry.get("ActiveAt", 0.0))
+                entry["IndexName"],
+                kind.startswith("Global"),
+                index_hash,
+                index_range,
+                projection.get("ProjectionType", "ALL"),
+                tuple(projection.get("NonKeyAttributes", ())),
+                entry.get("ActiveAt", 0.0),
+            )
     stream = meta.get("StreamSpecification") or {}
     ttl = meta.get("TimeToLive") or {}
     return Table(
-        table_id, account, region, name, meta, hash_key, range_key, indexes,
+        table_id,
+        account,
+        region,
+        name,
+        meta,
+        hash_key,
+        range_key,
+        indexes,
         stream.get("StreamViewType") if stream.get("StreamEnabled") else None,
         meta.get("LatestStreamArn") if stream.get("StreamEnabled") else None,
         ttl.get("AttributeName") if ttl.get("TimeToLiveStatus") == "ENABLED" else None,

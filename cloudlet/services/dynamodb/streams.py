@@ -26,7 +26,7 @@ from cloudlet.services.dynamodb.tables import timestamp
 RETENTION = 24 * 3600.0
 ITERATOR_LIFETIME = 15 * 60.0
 MAX_RECORDS = 1000
-_SEQUENCE_BASE = 10 ** 20
+_SEQUENCE_BASE = 10**20
 
 
 def shard_id(row: sqlite3.Row) -> str:
@@ -51,16 +51,21 @@ def _stream(conn: sqlite3.Connection, arn: str) -> sqlite3.Row:
     return row
 
 
-def list_streams(conn: sqlite3.Connection, account: str, region: str, params: dict[str, Any],
-                 now: float) -> dict[str, Any]:
+def list_streams(
+    conn: sqlite3.Connection, account: str, region: str, params: dict[str, Any], now: float
+) -> dict[str, Any]:
     rows = store.list_streams(conn, account, region, params.get("TableName"), now - RETENTION)
     start = params.get("ExclusiveStartStreamArn")
     if start:
         rows = [row for row in rows if row["arn"] > start]
     limit = params.get("Limit") or 100
     page = rows[:limit]
-    result: dict[str, Any] = {"Streams": [{"StreamArn": row["arn"], "TableName": row["table_name"],
-                                           "StreamLabel": row["label"]} for row in page]}
+    result: dict[str, Any] = {
+        "Streams": [
+            {"StreamArn": row["arn"], "TableName": row["table_name"], "StreamLabel": row["label"]}
+            for row in page
+        ]
+    }
     if len(rows) > limit:
         result["LastEvaluatedStreamArn"] = page[-1]["arn"]
     return result
@@ -69,17 +74,25 @@ def list_streams(conn: sqlite3.Connection, account: str, region: str, params: di
 def describe_stream(conn: sqlite3.Connection, params: dict[str, Any], now: float) -> dict[str, Any]:
     row = _stream(conn, params["StreamArn"])
     first, last = store.stream_bounds(conn, row["arn"], now - RETENTION)
-    sequence_range = {"StartingSequenceNumber": sequence_number(first if first is not None
-                                                                else store.last_sequence(conn) + 1)}
+    sequence_range = {
+        "StartingSequenceNumber": sequence_number(
+            first if first is not None else store.last_sequence(conn) + 1
+        )
+    }
     if row["disabled_at"] is not None:
         sequence_range["EndingSequenceNumber"] = sequence_number(last if last is not None else 0)
-    return {"StreamDescription": {
-        "StreamArn": row["arn"], "StreamLabel": row["label"],
-        "StreamStatus": "DISABLED" if row["disabled_at"] is not None else "ENABLED",
-        "StreamViewType": row["view_type"], "CreationRequestDateTime": timestamp(row["created_at"]),
-        "TableName": row["table_name"], "KeySchema": json.loads(row["key_schema"]),
-        "Shards": [{"ShardId": shard_id(row), "SequenceNumberRange": sequence_range}],
-    }}
+    return {
+        "StreamDescription": {
+            "StreamArn": row["arn"],
+            "StreamLabel": row["label"],
+            "StreamStatus": "DISABLED" if row["disabled_at"] is not None else "ENABLED",
+            "StreamViewType": row["view_type"],
+            "CreationRequestDateTime": timestamp(row["created_at"]),
+            "TableName": row["table_name"],
+            "KeySchema": json.loads(row["key_schema"]),
+            "Shards": [{"ShardId": shard_id(row), "SequenceNumberRange": sequence_range}],
+        }
+    }
 
 
 def shard_iterator(conn: sqlite3.Connection, params: dict[str, Any], now: float) -> dict[str, Any]:
@@ -95,12 +108,15 @@ def shard_iterator(conn: sqlite3.Connection, params: dict[str, Any], now: float)
     else:
         number = params.get("SequenceNumber")
         if not number:
-            raise ValidationException("Sequence number must be specified for AT_SEQUENCE_NUMBER or"
-                                      " AFTER_SEQUENCE_NUMBER iterator types")
+            raise ValidationException(
+                "Sequence number must be specified for AT_SEQUENCE_NUMBER or"
+                " AFTER_SEQUENCE_NUMBER iterator types"
+            )
         seq = _seq(number)
         if first is not None and seq < first:
-            raise TrimmedDataAccessException("The operation attempted to read past the oldest stream record in a"
-                                             " shard.")
+            raise TrimmedDataAccessException(
+                "The operation attempted to read past the oldest stream record in a shard."
+            )
         after = seq - 1 if kind == "AT_SEQUENCE_NUMBER" else seq
     return {"ShardIterator": _iterator(row["arn"], after, now)}
 
@@ -121,10 +137,12 @@ def _parse_iterator(token: str) -> tuple[str, int, float]:
 def get_records(conn: sqlite3.Connection, params: dict[str, Any], now: float) -> dict[str, Any]:
     arn, after, issued = _parse_iterator(params["ShardIterator"])
     if now - issued > ITERATOR_LIFETIME:
-        raise ExpiredIteratorException("Iterator expired. The iterator was created at time "
-                                       f"{timestamp(issued).isoformat()} while right now it is "
-                                       f"{timestamp(now).isoformat()} which is further in the future than the"
-                                       " tolerated delay of 900000 milliseconds.")
+        raise ExpiredIteratorException(
+            "Iterator expired. The iterator was created at time "
+            f"{timestamp(issued).isoformat()} while right now it is "
+            f"{timestamp(now).isoformat()} which is further in the future than the"
+            " tolerated delay of 900000 milliseconds."
+        )
     row = _stream(conn, arn)
     limit = min(params.get("Limit") or MAX_RECORDS, MAX_RECORDS)
     rows = store.stream_records(conn, arn, after, limit, now - RETENTION)

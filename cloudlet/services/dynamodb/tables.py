@@ -16,6 +16,7 @@ from typing import Any
 from cloudlet.services.dynamodb import store, writes
 from cloudlet.services.dynamodb.attributes import dumps, item_size, loads
 from cloudlet.services.dynamodb.errors import (
+    LimitExceededException,
     ResourceInUseException,
     ResourceNotFoundException,
     ValidationException,
@@ -57,6 +58,7 @@ def save(conn: sqlite3.Connection, table: Table, meta: dict[str, Any]) -> Table:
 
 # -- CreateTable -----------------------------------------------------------------------------------
 
+
 def create(conn: sqlite3.Connection, account: str, region: str, params: dict[str, Any], now: float) -> Table:
     name = params["TableName"]
     if store.find_table(conn, account, region, name) is not None:
@@ -77,21 +79,32 @@ def _validated_meta(params: dict[str, Any], now: float) -> dict[str, Any]:
     _check_key_schema(key_schema, "")
     lsis = params.get("LocalSecondaryIndexes") or []
     gsis = params.get("GlobalSecondaryIndexes") or []
-    used = {entry["AttributeName"] for schema in [key_schema] + [i["KeySchema"] for i in lsis + gsis]
-            for entry in schema}
+    used = {
+        entry["AttributeName"]
+        for schema in [key_schema] + [i["KeySchema"] for i in lsis + gsis]
+        for entry in schema
+    }
     missing = sorted(used - defined.keys())
     if missing:
-        raise invalid(f"Some index key attributes are not defined in AttributeDefinitions. Keys: [{', '.join(missing)}],"
-                      f" AttributeDefinitions: [{', '.join(defined)}]")
+        raise invalid(
+            f"Some index key attributes are not defined in AttributeDefinitions. Keys: [{', '.join(missing)}],"
+            f" AttributeDefinitions: [{', '.join(defined)}]"
+        )
     if len(defined) != len(definitions) or set(defined) - used:
-        raise invalid("Number of attributes in KeySchema does not exactly match number of attributes defined in"
-                      " AttributeDefinitions")
+        raise invalid(
+            "Number of attributes in KeySchema does not exactly match number of attributes defined in"
+            " AttributeDefinitions"
+        )
     billing = params.get("BillingMode") or "PROVISIONED"
     throughput = _throughput(billing, params.get("ProvisionedThroughput"))
     _check_indexes(key_schema, lsis, gsis, billing)
     meta: dict[str, Any] = {
-        "AttributeDefinitions": definitions, "KeySchema": key_schema, "BillingMode": billing,
-        "ProvisionedThroughput": throughput, "CreationDateTime": now, "TableId": str(uuid.uuid4()),
+        "AttributeDefinitions": definitions,
+        "KeySchema": key_schema,
+        "BillingMode": billing,
+        "ProvisionedThroughput": throughput,
+        "CreationDateTime": now,
+        "TableId": str(uuid.uuid4()),
         "TableClass": params.get("TableClass") or "STANDARD",
         "DeletionProtectionEnabled": bool(params.get("DeletionProtectionEnabled")),
         "Tags": params.get("Tags") or [],
@@ -103,14 +116,18 @@ def _validated_meta(params: dict[str, Any], now: float) -> dict[str, Any]:
     stream = params.get("StreamSpecification")
     if stream and stream.get("StreamEnabled"):
         if not stream.get("StreamViewType"):
-            raise ValidationException("1 validation error detected: Value null at 'streamSpecification.streamViewType'"
-                                      " failed to satisfy constraint: Member must not be null")
+            raise ValidationException(
+                "1 validation error detected: Value null at 'streamSpecification.streamViewType'"
+                " failed to satisfy constraint: Member must not be null"
+            )
         meta["StreamSpecification"] = stream
     return meta
 
 
 def _check_key_schema(schema: list[dict[str, str]], index: str) -> None:
-    prefix = "Invalid KeySchema: " if not index else f"One or more parameter values were invalid: Index {index}: "
+    prefix = (
+        "Invalid KeySchema: " if not index else f"One or more parameter values were invalid: Index {index}: "
+    )
     if not schema or len(schema) > 2:
         raise ValidationException(f"{prefix}The KeySchema must have one or two elements")
     if schema[0]["KeyType"] != "HASH":
@@ -125,17 +142,24 @@ def _check_key_schema(schema: list[dict[str, str]], index: str) -> None:
 def _throughput(billing: str, throughput: dict[str, int] | None) -> dict[str, int]:
     if billing == "PAY_PER_REQUEST":
         if throughput:
-            raise invalid("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is"
-                          " PAY_PER_REQUEST")
+            raise invalid(
+                "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is"
+                " PAY_PER_REQUEST"
+            )
         return {"ReadCapacityUnits": 0, "WriteCapacityUnits": 0}
     if not throughput:
-        raise invalid("ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is"
-                      " PROVISIONED")
-    return {"ReadCapacityUnits": throughput["ReadCapacityUnits"], "WriteCapacityUnits": throughput["WriteCapacityUnits"]}
+        raise invalid(
+            "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"
+        )
+    return {
+        "ReadCapacityUnits": throughput["ReadCapacityUnits"],
+        "WriteCapacityUnits": throughput["WriteCapacityUnits"],
+    }
 
 
-def _check_indexes(key_schema: list[dict[str, str]], lsis: list[dict[str, Any]], gsis: list[dict[str, Any]],
-                   billing: str) -> None:
+def _check_indexes(
+    key_schema: list[dict[str, str]], lsis: list[dict[str, Any]], gsis: list[dict[str, Any]], billing: str
+) -> None:
     names: set[str] = set()
     if len(lsis) > MAX_LSIS:
         raise invalid("Number of LocalSecondaryIndexes exceeds per-table limit of 5")
@@ -149,12 +173,19 @@ def _check_indexes(key_schema: list[dict[str, str]], lsis: list[dict[str, Any]],
         _check_projection(index)
     for index in lsis:
         if len(key_schema) < 2:
-            raise invalid("Table KeySchema does not have a range key, which is required when specifying a"
-                          " LocalSecondaryIndex")
-        if index["KeySchema"][0]["AttributeName"] != key_schema[0]["AttributeName"] or len(index["KeySchema"]) < 2:
-            raise invalid(f"Index KeySchema does not have the same leading hash key as table KeySchema for index:"
-                          f" {index['IndexName']}. index hash key: {index['KeySchema'][0]['AttributeName']},"
-                          f" table hash key: {key_schema[0]['AttributeName']}")
+            raise invalid(
+                "Table KeySchema does not have a range key, which is required when specifying a"
+                " LocalSecondaryIndex"
+            )
+        if (
+            index["KeySchema"][0]["AttributeName"] != key_schema[0]["AttributeName"]
+            or len(index["KeySchema"]) < 2
+        ):
+            raise invalid(
+                f"Index KeySchema does not have the same leading hash key as table KeySchema for index:"
+                f" {index['IndexName']}. index hash key: {index['KeySchema'][0]['AttributeName']},"
+                f" table hash key: {key_schema[0]['AttributeName']}"
+            )
     for index in gsis:
         if billing == "PROVISIONED" and not index.get("ProvisionedThroughput"):
             raise invalid(f"ProvisionedThroughput should not be null for index: {index['IndexName']}")
@@ -170,15 +201,20 @@ def _check_projection(index: dict[str, Any]) -> None:
 
 
 def _index_meta(index: dict[str, Any], billing: str | None) -> dict[str, Any]:
-    meta = {"IndexName": index["IndexName"], "KeySchema": index["KeySchema"],
-            "Projection": index.get("Projection") or {"ProjectionType": "ALL"}}
+    meta = {
+        "IndexName": index["IndexName"],
+        "KeySchema": index["KeySchema"],
+        "Projection": index.get("Projection") or {"ProjectionType": "ALL"},
+    }
     if billing is not None:
-        meta["ProvisionedThroughput"] = _throughput(billing, index.get("ProvisionedThroughput")
-                                                    if billing == "PROVISIONED" else None)
+        meta["ProvisionedThroughput"] = _throughput(
+            billing, index.get("ProvisionedThroughput") if billing == "PROVISIONED" else None
+        )
     return meta
 
 
 # -- DescribeTable ----------------------------------------------------------------------------------
+
 
 def describe(conn: sqlite3.Connection, table: Table, now: float, status: str = "ACTIVE") -> dict[str, Any]:
     meta = table.meta
@@ -186,17 +222,24 @@ def describe(conn: sqlite3.Connection, table: Table, now: float, status: str = "
         status = "UPDATING"
     count, size = store.table_usage(conn, table.id)
     description: dict[str, Any] = {
-        "TableName": table.name, "TableArn": table.arn, "TableId": meta["TableId"], "TableStatus": status,
+        "TableName": table.name,
+        "TableArn": table.arn,
+        "TableId": meta["TableId"],
+        "TableStatus": status,
         "CreationDateTime": timestamp(meta["CreationDateTime"]),
-        "AttributeDefinitions": meta["AttributeDefinitions"], "KeySchema": meta["KeySchema"],
+        "AttributeDefinitions": meta["AttributeDefinitions"],
+        "KeySchema": meta["KeySchema"],
         "ProvisionedThroughput": {**meta["ProvisionedThroughput"], "NumberOfDecreasesToday": 0},
-        "TableSizeBytes": size, "ItemCount": count,
+        "TableSizeBytes": size,
+        "ItemCount": count,
         "TableClassSummary": {"TableClass": meta["TableClass"]},
         "DeletionProtectionEnabled": meta["DeletionProtectionEnabled"],
     }
     if meta["BillingMode"] == "PAY_PER_REQUEST":
-        description["BillingModeSummary"] = {"BillingMode": "PAY_PER_REQUEST",
-                                             "LastUpdateToPayPerRequestDateTime": timestamp(meta["CreationDateTime"])}
+        description["BillingModeSummary"] = {
+            "BillingMode": "PAY_PER_REQUEST",
+            "LastUpdateToPayPerRequestDateTime": timestamp(meta["CreationDateTime"]),
+        }
     for kind in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes"):
         if meta.get(kind):
             description[kind] = [_describe_index(conn, table, index, kind, now) for index in meta[kind]]
@@ -208,48 +251,93 @@ def describe(conn: sqlite3.Connection, table: Table, now: float, status: str = "
     return description
 
 
-def _describe_index(conn: sqlite3.Connection, table: Table, index: dict[str, Any], kind: str,
-                    now: float) -> dict[str, Any]:
+def describe_deleting(
+    table: Table, description: dict[str, Any], deleted: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """UpdateTable's answer shows a deleted GSI as DELETING (it is gone from the next call on)."""
+    if not deleted:
+        return description
+    gone = [
+        {
+            **{k: v for k, v in index.items() if k != "ActiveAt"},
+            "IndexStatus": "DELETING",
+            "IndexArn": f"{table.arn}/index/{index['IndexName']}",
+            "IndexSizeBytes": 0,
+            "ItemCount": 0,
+        }
+        for index in deleted
+    ]
+    indexes = description.get("GlobalSecondaryIndexes", []) + gone
+    return {**description, "TableStatus": "UPDATING", "GlobalSecondaryIndexes": indexes}
+
+
+def _describe_index(
+    conn: sqlite3.Connection, table: Table, index: dict[str, Any], kind: str, now: float
+) -> dict[str, Any]:
     count, size = store.index_usage(conn, table.id, index["IndexName"])
-    described = {**index, "IndexSizeBytes": size, "ItemCount": count,
-                 "IndexArn": f"{table.arn}/index/{index['IndexName']}"}
+    described = {
+        **index,
+        "IndexSizeBytes": size,
+        "ItemCount": count,
+        "IndexArn": f"{table.arn}/index/{index['IndexName']}",
+    }
     active_at = described.pop("ActiveAt", 0.0)
     if kind == "GlobalSecondaryIndexes":
         described["IndexStatus"] = "CREATING" if active_at > now else "ACTIVE"
         if active_at > now:
             described["Backfilling"] = True
-        described["ProvisionedThroughput"] = {**index.get("ProvisionedThroughput", {}), "NumberOfDecreasesToday": 0}
+        described["ProvisionedThroughput"] = {
+            **index.get("ProvisionedThroughput", {}),
+            "NumberOfDecreasesToday": 0,
+        }
     return described
 
 
 # -- UpdateTable ---------------------------------------------------------------------------------------
 
-def update(conn: sqlite3.Connection, table: Table, params: dict[str, Any], now: float) -> tuple[Table, set[str]]:
-    """Applies an UpdateTable; returns the table and the names of indexes it started creating."""
-    changes = ("ProvisionedThroughput", "BillingMode", "StreamSpecification", "GlobalSecondaryIndexUpdates",
-               "SSESpecification", "ReplicaUpdates", "DeletionProtectionEnabled", "TableClass",
-               "OnDemandThroughput", "WarmThroughput")
+
+def update(
+    conn: sqlite3.Connection, table: Table, params: dict[str, Any], now: float
+) -> tuple[Table, list[dict[str, Any]]]:
+    """Applies an UpdateTable; returns the table and the indexes it deleted."""
+    changes = (
+        "ProvisionedThroughput",
+        "BillingMode",
+        "StreamSpecification",
+        "GlobalSecondaryIndexUpdates",
+        "SSESpecification",
+        "ReplicaUpdates",
+        "DeletionProtectionEnabled",
+        "TableClass",
+        "OnDemandThroughput",
+        "WarmThroughput",
+    )
     if not any(params.get(name) is not None for name in changes):
-        raise ValidationException("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled,"
-                                  " GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
+        raise ValidationException(
+            "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled,"
+            " GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"
+        )
     meta = json.loads(json.dumps(table.meta))
     _merge_definitions(meta, params.get("AttributeDefinitions") or [])
     if params.get("BillingMode"):
         meta["BillingMode"] = params["BillingMode"]
         if params["BillingMode"] == "PAY_PER_REQUEST":
             meta["ProvisionedThroughput"] = {"ReadCapacityUnits": 0, "WriteCapacityUnits": 0}
+            for index in meta.get("GlobalSecondaryIndexes", []):
+                index["ProvisionedThroughput"] = {"ReadCapacityUnits": 0, "WriteCapacityUnits": 0}
     if params.get("ProvisionedThroughput"):
         meta["ProvisionedThroughput"] = _throughput(meta["BillingMode"], params["ProvisionedThroughput"])
     if params.get("DeletionProtectionEnabled") is not None:
         meta["DeletionProtectionEnabled"] = params["DeletionProtectionEnabled"]
     if params.get("TableClass"):
         meta["TableClass"] = params["TableClass"]
-    created = _update_indexes(conn, table, meta, params.get("GlobalSecondaryIndexUpdates") or [], now)
+    deleted: list[dict[str, Any]] = []
+    _update_indexes(conn, table, meta, params.get("GlobalSecondaryIndexUpdates") or [], now, deleted)
     table = save(conn, table, meta)
     stream = params.get("StreamSpecification")
     if stream is not None:
         table = _update_stream(conn, table, stream, now)
-    return table, created
+    return table, deleted
 
 
 def _merge_definitions(meta: dict[str, Any], definitions: list[dict[str, str]]) -> None:
@@ -262,36 +350,55 @@ def _merge_definitions(meta: dict[str, Any], definitions: list[dict[str, str]]) 
             known[entry["AttributeName"]] = entry["AttributeType"]
 
 
-def _update_indexes(conn: sqlite3.Connection, table: Table, meta: dict[str, Any],
-                    updates: list[dict[str, Any]], now: float) -> set[str]:
+def _update_indexes(
+    conn: sqlite3.Connection,
+    table: Table,
+    meta: dict[str, Any],
+    updates: list[dict[str, Any]],
+    now: float,
+    deleted: list[dict[str, Any]],
+) -> set[str]:
     gsis = meta.setdefault("GlobalSecondaryIndexes", [])
     created: set[str] = set()
+    online = [change for change in updates if "Create" in change or "Delete" in change]
+    if len(online) > 1 or (online and any(index.active_at > now for index in table.indexes.values())):
+        raise LimitExceededException(
+            "Subscriber limit exceeded: Only 1 online index can be created or deleted"
+            " simultaneously per table"
+        )
     for change in updates:
         if "Create" in change:
             index = change["Create"]
-            if any(existing["IndexName"] == index["IndexName"] for existing in gsis + meta.get("LocalSecondaryIndexes", [])):
+            if any(
+                existing["IndexName"] == index["IndexName"]
+                for existing in gsis + meta.get("LocalSecondaryIndexes", [])
+            ):
                 raise invalid("Attempting to create an index which already exists")
             _check_key_schema(index["KeySchema"], index["IndexName"])
             _check_projection(index)
             defined = {entry["AttributeName"] for entry in meta["AttributeDefinitions"]}
             for entry in index["KeySchema"]:
                 if entry["AttributeName"] not in defined:
-                    raise invalid("Some index key attributes are not defined in AttributeDefinitions. Keys:"
-                                  f" [{entry['AttributeName']}], AttributeDefinitions: [{', '.join(sorted(defined))}]")
+                    raise invalid(
+                        "Some index key attributes are not defined in AttributeDefinitions. Keys:"
+                        f" [{entry['AttributeName']}], AttributeDefinitions: [{', '.join(sorted(defined))}]"
+                    )
             gsis.append({**_index_meta(index, meta["BillingMode"]), "ActiveAt": now + INDEX_BUILD_SECONDS})
             created.add(index["IndexName"])
         elif "Delete" in change:
             name = change["Delete"]["IndexName"]
             if not any(existing["IndexName"] == name for existing in gsis):
                 raise ResourceNotFoundException(f"Requested resource not found: Index: {name} not found")
+            deleted.extend(existing for existing in gsis if existing["IndexName"] == name)
             gsis[:] = [existing for existing in gsis if existing["IndexName"] != name]
             store.delete_index(conn, table.id, name)
         elif "Update" in change:
             name = change["Update"]["IndexName"]
             for existing in gsis:
                 if existing["IndexName"] == name:
-                    existing["ProvisionedThroughput"] = _throughput(meta["BillingMode"],
-                                                                    change["Update"].get("ProvisionedThroughput"))
+                    existing["ProvisionedThroughput"] = _throughput(
+                        meta["BillingMode"], change["Update"].get("ProvisionedThroughput")
+                    )
                     break
             else:
                 raise ResourceNotFoundException(f"Requested resource not found: Index: {name} not found")
@@ -304,16 +411,28 @@ def _update_indexes(conn: sqlite3.Connection, table: Table, meta: dict[str, Any]
 
 
 def _prune_definitions(meta: dict[str, Any]) -> None:
-    used = {entry["AttributeName"] for schema in [meta["KeySchema"]] + [index["KeySchema"] for kind in
-            ("LocalSecondaryIndexes", "GlobalSecondaryIndexes") for index in meta.get(kind, [])] for entry in schema}
-    meta["AttributeDefinitions"] = [entry for entry in meta["AttributeDefinitions"] if entry["AttributeName"] in used]
+    used = {
+        entry["AttributeName"]
+        for schema in [meta["KeySchema"]]
+        + [
+            index["KeySchema"]
+            for kind in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes")
+            for index in meta.get(kind, [])
+        ]
+        for entry in schema
+    }
+    meta["AttributeDefinitions"] = [
+        entry for entry in meta["AttributeDefinitions"] if entry["AttributeName"] in used
+    ]
 
 
 def _backfill(conn: sqlite3.Connection, table: Table, meta: dict[str, Any], names: set[str]) -> None:
     """Indexes the existing items into new GSIs, in the UpdateTable's transaction."""
-    shaped = table_from_row(table.id, table.account, table.region, table.name,
-                            json.dumps(meta, separators=(",", ":")))
+    shaped = table_from_row(
+        table.id, table.account, table.region, table.name, json.dumps(meta, separators=(",", ":"))
+    )
     rows = [loads(text) for text in store.iter_items(conn, table.id)]
+    usage = dict.fromkeys(names, (0, 0))
     for item in rows:
         base = shaped.key_of_item(item)
         for name in names:
@@ -324,18 +443,39 @@ def _backfill(conn: sqlite3.Connection, table: Table, meta: dict[str, Any], name
                 continue  # AWS leaves items whose attribute has the wrong type out of the index
             if key is not None:
                 projected = shaped.project(index, item)
-                store.put_index_item(conn, table.id, name, key, base, item_size(projected), dumps(projected))
+                size = item_size(projected)
+                store.put_index_item(conn, table.id, name, key, base, size, dumps(projected))
+                usage[name] = (usage[name][0] + 1, usage[name][1] + size)
+    for name, (count, size) in usage.items():
+        store.add_usage(conn, table.id, name, count, size)
 
 
 # -- streams and TTL -------------------------------------------------------------------------------------
 
-def enable_stream(conn: sqlite3.Connection, table: Table, meta: dict[str, Any], view: str, now: float) -> Table:
+
+def enable_stream(
+    conn: sqlite3.Connection, table: Table, meta: dict[str, Any], view: str, now: float
+) -> Table:
     label = timestamp(now).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
     arn = f"{table.arn}/stream/{label}"
-    meta = {**meta, "StreamSpecification": {"StreamEnabled": True, "StreamViewType": view},
-            "LatestStreamArn": arn, "LatestStreamLabel": label}
-    store.insert_stream(conn, arn, table.id, table.account, table.region, table.name, label, view,
-                        json.dumps(meta["KeySchema"]), now)
+    meta = {
+        **meta,
+        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": view},
+        "LatestStreamArn": arn,
+        "LatestStreamLabel": label,
+    }
+    store.insert_stream(
+        conn,
+        arn,
+        table.id,
+        table.account,
+        table.region,
+        table.name,
+        label,
+        view,
+        json.dumps(meta["KeySchema"]),
+        now,
+    )
     return save(conn, table, meta)
 
 
@@ -360,11 +500,19 @@ def update_ttl(conn: sqlite3.Connection, table: Table, spec: dict[str, Any]) -> 
     if not spec["Enabled"] and not enabled:
         raise ValidationException("TimeToLive is already disabled")
     if spec["Enabled"]:
-        table = save(conn, table, {**table.meta, "TimeToLive": {"TimeToLiveStatus": "ENABLED",
-                                                                 "AttributeName": spec["AttributeName"]}})
+        table = save(
+            conn,
+            table,
+            {
+                **table.meta,
+                "TimeToLive": {"TimeToLiveStatus": "ENABLED", "AttributeName": spec["AttributeName"]},
+            },
+        )
         for text in store.iter_items(conn, table.id):
             item = loads(text)
-            store.set_expiry(conn, table.id, table.key_of_item(item), None, writes.expiry(item, spec["AttributeName"]))
+            store.set_expiry(
+                conn, table.id, table.key_of_item(item), None, writes.expiry(item, spec["AttributeName"])
+            )
         return table
     store.clear_expiries(conn, table.id)
     return save(conn, table, {**table.meta, "TimeToLive": {"TimeToLiveStatus": "DISABLED"}})
@@ -372,8 +520,10 @@ def update_ttl(conn: sqlite3.Connection, table: Table, spec: dict[str, Any]) -> 
 
 def delete(conn: sqlite3.Connection, table: Table, now: float) -> dict[str, Any]:
     if table.meta.get("DeletionProtectionEnabled"):
-        raise ValidationException("Resource cannot be deleted as it is currently protected against deletion."
-                                  " Disable deletion protection first.")
+        raise ValidationException(
+            "Resource cannot be deleted as it is currently protected against deletion."
+            " Disable deletion protection first."
+        )
     description = describe(conn, table, now, "DELETING")
     if table.stream_arn:
         store.disable_stream(conn, table.stream_arn, now)

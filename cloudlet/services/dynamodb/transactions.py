@@ -18,6 +18,7 @@ from cloudlet.services.dynamodb.attributes import item_size
 from cloudlet.services.dynamodb.errors import (
     ConditionalCheckFailedException,
     IdempotentParameterMismatchException,
+    ItemValidationException,
     TransactionCanceledException,
     ValidationException,
 )
@@ -26,12 +27,16 @@ from cloudlet.services.dynamodb.schema import Table
 TOKEN_LIFETIME = 600.0
 MAX_ACTIONS = 100
 _PLANNERS: dict[str, Callable[..., items.Plan]] = {
-    "Put": items.plan_put, "Update": items.plan_update, "Delete": items.plan_delete,
+    "Put": items.plan_put,
+    "Update": items.plan_update,
+    "Delete": items.plan_delete,
     "ConditionCheck": items.plan_check,
 }
 
 
-def write(conn: sqlite3.Connection, account: str, region: str, params: dict[str, Any], now: float) -> dict[str, Any]:
+def write(
+    conn: sqlite3.Connection, account: str, region: str, params: dict[str, Any], now: float
+) -> dict[str, Any]:
     actions = params["TransactItems"]
     if len(actions) > MAX_ACTIONS:
         raise ValidationException(f"Member must have length less than or equal to {MAX_ACTIONS}")
@@ -41,7 +46,7 @@ def write(conn: sqlite3.Connection, account: str, region: str, params: dict[str,
     plans, reasons, failed = [], [], False
     seen_keys: set[tuple[int, Any]] = set()
     for action in actions:
-        (kind, body), = action.items()
+        ((kind, body),) = action.items()
         table = tables.find_for_data(conn, account, region, body["TableName"])
         try:
             plan = _PLANNERS[kind](conn, table, body)
@@ -51,6 +56,10 @@ def write(conn: sqlite3.Connection, account: str, region: str, params: dict[str,
             if "Item" in exc.fields:
                 reason["Item"] = exc.fields["Item"]
             reasons.append(reason)
+            continue
+        except ItemValidationException as exc:
+            failed = True
+            reasons.append({"Code": "ValidationError", "Message": exc.message})
             continue
         if (table.id, plan.key) in seen_keys:
             raise ValidationException("Transaction request cannot include multiple operations on one item")
@@ -70,7 +79,9 @@ def write(conn: sqlite3.Connection, account: str, region: str, params: dict[str,
     return result
 
 
-def seen_token(conn: sqlite3.Connection, account: str, region: str, token: str, actions: list[Any], now: float) -> bool:
+def seen_token(
+    conn: sqlite3.Connection, account: str, region: str, token: str, actions: list[Any], now: float
+) -> bool:
     digest = hashlib.sha256(json.dumps(actions, sort_keys=True, default=repr).encode()).hexdigest()
     known = store.find_token(conn, account, region, token, now - TOKEN_LIFETIME)
     if known is None:
@@ -78,7 +89,8 @@ def seen_token(conn: sqlite3.Connection, account: str, region: str, token: str, 
         return False
     if known != digest:
         raise IdempotentParameterMismatchException(
-            "Transaction request failed: A different request with the same client request token was already sent")
+            "Transaction request failed: A different request with the same client request token was already sent"
+        )
     return True
 
 
@@ -86,10 +98,10 @@ def _output(params: dict[str, Any], plans: list[items.Plan]) -> dict[str, Any]:
     mode = params.get("ReturnConsumedCapacity")
     if mode not in ("TOTAL", "INDEXES"):
         return {}
-    per_table: dict[str, float] = {}
+    tally = capacity.Tally()
     for plan in plans:
-        per_table[plan.table.name] = per_table.get(plan.table.name, 0) + plan.units(transactional=True)
-    return {"ConsumedCapacity": [capacity.consumed(mode, name, units, "write") for name, units in per_table.items()]}
+        tally.add(plan.table.name, plan.units(transactional=True), plan.index_units(transactional=True))
+    return {"ConsumedCapacity": tally.consumed(mode, "write")}
 
 
 def get(conn: sqlite3.Connection, account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -112,5 +124,7 @@ def get(conn: sqlite3.Connection, account: str, region: str, params: dict[str, A
     result: dict[str, Any] = {"Responses": responses}
     mode = params.get("ReturnConsumedCapacity")
     if mode in ("TOTAL", "INDEXES"):
-        result["ConsumedCapacity"] = [capacity.consumed(mode, name, units, "read") for name, units in per_table.items()]
+        result["ConsumedCapacity"] = [
+            capacity.consumed(mode, name, units, "read") for name, units in per_table.items()
+        ]
     return result

@@ -35,27 +35,50 @@ def check_size(item: Item) -> int:
     return size
 
 
-def commit(conn: sqlite3.Connection, table: Table, key: Key, old: Item | None, new: Item | None, now: float,
-           *, identity: dict[str, str] | None = None) -> None:
+def commit(
+    conn: sqlite3.Connection,
+    table: Table,
+    key: Key,
+    old: Item | None,
+    new: Item | None,
+    now: float,
+    *,
+    identity: dict[str, str] | None = None,
+) -> None:
     """Writes `new` (None: deletes) over `old` at `key`, with everything that follows from it."""
     if old is None and new is None:
         return
-    new_index_keys = {name: table.index_key(index, new) for name, index in table.indexes.items()} if new else {}
+    new_index_keys = (
+        {name: table.index_key(index, new) for name, index in table.indexes.items()} if new else {}
+    )
+    old_size = item_size(old) if old is not None else 0
     if new is None:
         store.delete_item(conn, table.id, key)
+        store.add_usage(conn, table.id, store.TABLE_USAGE, -1, -old_size)
     else:
-        text = dumps(new)
-        store.put_item(conn, table.id, key, check_size(new), text)
+        size = check_size(new)
+        store.put_item(conn, table.id, key, size, dumps(new))
+        store.add_usage(conn, table.id, store.TABLE_USAGE, int(old is None), size - old_size)
     for name, index in table.indexes.items():
         old_key = table.index_key(index, old) if old else None
         new_key = new_index_keys.get(name)
-        if old_key is not None and old_key != new_key:
+        old_entry = table.project(index, old) if old is not None and old_key is not None else None
+        if old_entry is not None and old_key != new_key:
             store.delete_index_item(conn, table.id, name, old_key, key)
-        if new_key is not None and new is not None:
-            projected = table.project(index, new)
-            store.put_index_item(conn, table.id, name, new_key, key, item_size(projected), dumps(projected))
+            store.add_usage(conn, table.id, name, -1, -item_size(old_entry))
+        if new is not None and new_key is not None:
+            entry = table.project(index, new)
+            if old_entry is not None and old_key == new_key:
+                if entry == old_entry:
+                    continue  # what the index holds did not change
+                store.add_usage(conn, table.id, name, 0, item_size(entry) - item_size(old_entry))
+            else:
+                store.add_usage(conn, table.id, name, 1, item_size(entry))
+            store.put_index_item(conn, table.id, name, new_key, key, item_size(entry), dumps(entry))
     if table.ttl_attribute:
-        store.set_expiry(conn, table.id, key, expiry(old, table.ttl_attribute), expiry(new, table.ttl_attribute))
+        store.set_expiry(
+            conn, table.id, key, expiry(old, table.ttl_attribute), expiry(new, table.ttl_attribute)
+        )
     if table.stream_arn and old != new:
         record_change(conn, table, old, new, now, identity)
 
@@ -70,8 +93,14 @@ def expiry(item: Item | None, attribute: str) -> float | None:
         return None
 
 
-def record_change(conn: sqlite3.Connection, table: Table, old: Item | None, new: Item | None, now: float,
-                  identity: dict[str, str] | None) -> None:
+def record_change(
+    conn: sqlite3.Connection,
+    table: Table,
+    old: Item | None,
+    new: Item | None,
+    now: float,
+    identity: dict[str, str] | None,
+) -> None:
     assert table.stream_arn is not None and table.stream_view is not None
     view = table.stream_view
     image = new if new is not None else old
@@ -82,7 +111,9 @@ def record_change(conn: sqlite3.Connection, table: Table, old: Item | None, new:
         body["NewImage"] = new
     if old is not None and view in ("OLD_IMAGE", "NEW_AND_OLD_IMAGES"):
         body["OldImage"] = old
-    body["SizeBytes"] = sum(item_size(body[name]) for name in ("Keys", "NewImage", "OldImage") if name in body)
+    body["SizeBytes"] = sum(
+        item_size(body[name]) for name in ("Keys", "NewImage", "OldImage") if name in body
+    )
     body["StreamViewType"] = view
     record: dict[str, Any] = {
         "eventID": uuid.uuid4().hex,

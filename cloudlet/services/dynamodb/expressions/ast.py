@@ -81,8 +81,12 @@ class Update:
     deletes: tuple[tuple[Path, Value], ...] = ()
 
     def paths(self) -> list[Path]:
-        return ([path for path, _ in self.sets] + list(self.removes) + [path for path, _ in self.adds]
-                + [path for path, _ in self.deletes])
+        return (
+            [path for path, _ in self.sets]
+            + list(self.removes)
+            + [path for path, _ in self.adds]
+            + [path for path, _ in self.deletes]
+        )
 
 
 Condition = Compare | Between | In | And | Or | Not | Call

@@ -57,7 +57,9 @@ def matches(node: Any, item: Item) -> bool:
         return compare(node.op, operand(node.left, item), operand(node.right, item))
     if kind is ast.Between:
         value = operand(node.operand, item)
-        return (compare(">=", value, operand(node.low, item)) and compare("<=", value, operand(node.high, item)))
+        return compare(">=", value, operand(node.low, item)) and compare(
+            "<=", value, operand(node.high, item)
+        )
     if kind is ast.In:
         value = operand(node.operand, item)
         return any(equal(value, operand(choice, item)) for choice in node.choices)
@@ -126,7 +128,9 @@ def top_names(node: Any) -> set[str]:
         return {node.elements[0]} if isinstance(node.elements[0], str) else set()
     if type(node) is ast.Value:
         return set()
-    children = [getattr(node, name) for name in ("left", "right", "operand", "low", "high") if hasattr(node, name)]
+    children = [
+        getattr(node, name) for name in ("left", "right", "operand", "low", "high") if hasattr(node, name)
+    ]
     children += list(getattr(node, "args", ())) + list(getattr(node, "choices", ()))
     return set().union(*(top_names(child) for child in children))
 
@@ -165,8 +169,11 @@ def _extract(value: AttributeValue, tree: dict[Any, Any]) -> AttributeValue | No
         return {"M": inner} if inner else None
     if "L" in value:
         entries = value["L"]
-        picked = [_extract(entries[index], tree[index]) for index in sorted(k for k in tree if isinstance(k, int))
-                  if index < len(entries)]
+        picked = [
+            _extract(entries[index], tree[index])
+            for index in sorted(k for k in tree if isinstance(k, int))
+            if index < len(entries)
+        ]
         picked = [entry for entry in picked if entry is not None]
         return {"L": picked} if picked else None
     return None

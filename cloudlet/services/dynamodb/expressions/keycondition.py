@@ -31,8 +31,11 @@ def parse_key_condition(source: str, placeholders: Placeholders) -> KeyCondition
     if len(conditions) == 2 and conditions[0][0] == conditions[1][0]:
         raise ValidationException("KeyConditionExpressions must only contain one condition per key")
     # With two equalities either may be the partition key; the caller checks which is.
-    return KeyCondition((partition[0][0], partition[0][2][0]), None) if len(conditions) == 1 else \
-        _pair(conditions)
+    return (
+        KeyCondition((partition[0][0], partition[0][2][0]), None)
+        if len(conditions) == 1
+        else _pair(conditions)
+    )
 
 
 def _pair(conditions: list[tuple[str, str, tuple[AttributeValue, ...]]]) -> KeyCondition:
@@ -57,7 +60,9 @@ def _conjuncts(node: Any) -> list[Any]:
         return _conjuncts(node.left) + _conjuncts(node.right)
     if isinstance(node, (ast.Or, ast.Not)):
         operator = "OR" if isinstance(node, ast.Or) else "NOT"
-        raise ValidationException(f"Invalid {LABEL}: Invalid operator used in KeyConditionExpression: {operator}")
+        raise ValidationException(
+            f"Invalid {LABEL}: Invalid operator used in KeyConditionExpression: {operator}"
+        )
     return [node]
 
 
@@ -75,12 +80,15 @@ def _condition(node: Any) -> tuple[str, str, tuple[AttributeValue, ...]]:
         if low_key and high_key and low_key[0] == high_key[0] and low_key[1] > high_key[1]:
             raise ValidationException(
                 f"Invalid {LABEL}: The BETWEEN operator requires upper bound to be greater than or equal to lower"
-                f" bound; lower operand: AttributeValue: {_show(low)}, upper operand: AttributeValue: {_show(high)}")
+                f" bound; lower operand: AttributeValue: {_show(low)}, upper operand: AttributeValue: {_show(high)}"
+            )
         return _name(node.operand), "BETWEEN", (low, high)
     if isinstance(node, ast.Call) and node.name == "begins_with":
         return _name(node.args[0]), "begins_with", (_value(node.args[1]),)
     if isinstance(node, ast.Call):
-        raise ValidationException(f"Invalid {LABEL}: Invalid operator used in KeyConditionExpression: {node.name}")
+        raise ValidationException(
+            f"Invalid {LABEL}: Invalid operator used in KeyConditionExpression: {node.name}"
+        )
     if isinstance(node, ast.In):
         raise ValidationException(f"Invalid {LABEL}: Invalid operator used in KeyConditionExpression: IN")
     raise ValidationException("Query key condition not supported")

@@ -27,8 +27,13 @@ from cloudlet.services.dynamodb.expressions.reserved import RESERVED_WORDS
 from cloudlet.services.dynamodb.expressions.tokens import Token, syntax_error, tokenize
 
 COMPARATORS = frozenset({"=", "<>", "<", "<=", ">", ">="})
-CONDITION_FUNCTIONS = {"attribute_exists": 1, "attribute_not_exists": 1, "attribute_type": 2,
-                       "begins_with": 2, "contains": 2}
+CONDITION_FUNCTIONS = {
+    "attribute_exists": 1,
+    "attribute_not_exists": 1,
+    "attribute_type": 2,
+    "begins_with": 2,
+    "contains": 2,
+}
 OPERAND_FUNCTIONS = {"size": 1}
 UPDATE_FUNCTIONS = {"if_not_exists": 2, "list_append": 2}
 ALL_FUNCTIONS = {**CONDITION_FUNCTIONS, **OPERAND_FUNCTIONS, **UPDATE_FUNCTIONS}
@@ -47,27 +52,35 @@ class Placeholders:
 
     def name(self, ref: str, label: str) -> str:
         if ref not in self.names:
-            raise ValidationException(f"Invalid {label}: An expression attribute name used in the document path"
-                                      f" is not defined; attribute name: {ref}")
+            raise ValidationException(
+                f"Invalid {label}: An expression attribute name used in the document path"
+                f" is not defined; attribute name: {ref}"
+            )
         self.used_names.add(ref)
         return self.names[ref]
 
     def value(self, ref: str, label: str) -> dict[str, Any]:
         if ref not in self.values:
-            raise ValidationException(f"Invalid {label}: An expression attribute value used in expression"
-                                      f" is not defined; attribute value: {ref}")
+            raise ValidationException(
+                f"Invalid {label}: An expression attribute value used in expression"
+                f" is not defined; attribute value: {ref}"
+            )
         self.used_values.add(ref)
         return self.values[ref]
 
     def check_unused(self) -> None:
         unused = [ref for ref in self.names if ref not in self.used_names]
         if unused:
-            raise ValidationException("Value provided in ExpressionAttributeNames unused in expressions:"
-                                      f" keys: {{{', '.join(unused)}}}")
+            raise ValidationException(
+                "Value provided in ExpressionAttributeNames unused in expressions:"
+                f" keys: {{{', '.join(unused)}}}"
+            )
         unused = [ref for ref in self.values if ref not in self.used_values]
         if unused:
-            raise ValidationException("Value provided in ExpressionAttributeValues unused in expressions:"
-                                      f" keys: {{{', '.join(unused)}}}")
+            raise ValidationException(
+                "Value provided in ExpressionAttributeValues unused in expressions:"
+                f" keys: {{{', '.join(unused)}}}"
+            )
 
 
 class Parser:
@@ -75,8 +88,10 @@ class Parser:
         if not source.strip():
             raise ValidationException(f"Invalid {label}: The expression can not be empty;")
         if len(source) > MAX_EXPRESSION:
-            raise ValidationException(f"Invalid {label}: Expression size has exceeded the maximum allowed size;"
-                                      f" expression size: {len(source)}")
+            raise ValidationException(
+                f"Invalid {label}: Expression size has exceeded the maximum allowed size;"
+                f" expression size: {len(source)}"
+            )
         self.source = source
         self.label = label
         self.placeholders = placeholders
@@ -146,7 +161,9 @@ class Parser:
         if self.token.kind == "name" and self.peek().text == "(" and self.token.text not in OPERAND_FUNCTIONS:
             call = self.call()
             if call.name not in CONDITION_FUNCTIONS:
-                raise self.fail(f"The function is not allowed to be used this way in an expression; function: {call.name}")
+                raise self.fail(
+                    f"The function is not allowed to be used this way in an expression; function: {call.name}"
+                )
             return call
         return self.comparison()
 
@@ -172,8 +189,9 @@ class Parser:
                 choices.append(self.operand())
             self.expect_op(")")
             if len(choices) > 100:
-                raise self.fail("The IN operator is provided with too many operands; number of operands: "
-                                f"{len(choices)}")
+                raise self.fail(
+                    f"The IN operator is provided with too many operands; number of operands: {len(choices)}"
+                )
             return ast.In(left, tuple(choices))
         raise self.error()
 
@@ -185,9 +203,13 @@ class Parser:
         if token.kind == "name" and self.peek().text == "(":
             call = self.call()
             if call.name in CONDITION_FUNCTIONS:
-                raise self.fail(f"The function is not allowed to be used this way in an expression; function: {call.name}")
+                raise self.fail(
+                    f"The function is not allowed to be used this way in an expression; function: {call.name}"
+                )
             if call.name in UPDATE_FUNCTIONS:
-                raise self.fail(f"The function is not allowed in a condition expression; function: {call.name}")
+                raise self.fail(
+                    f"The function is not allowed in a condition expression; function: {call.name}"
+                )
             return call
         return self.path()
 
@@ -203,29 +225,42 @@ class Parser:
             args.append(self.term() if name in UPDATE_FUNCTIONS else self.operand())
         self.expect_op(")")
         if len(args) != ALL_FUNCTIONS[name]:
-            raise self.fail(f"Incorrect number of operands for operator or function; operator or function: {name},"
-                            f" number of operands: {len(args)}")
+            raise self.fail(
+                f"Incorrect number of operands for operator or function; operator or function: {name},"
+                f" number of operands: {len(args)}"
+            )
         first = args[0]
-        if name in ("attribute_exists", "attribute_not_exists", "attribute_type", "if_not_exists", "size") and \
-                not isinstance(first, ast.Path):
+        if name in (
+            "attribute_exists",
+            "attribute_not_exists",
+            "attribute_type",
+            "if_not_exists",
+            "size",
+        ) and not isinstance(first, ast.Path):
             raise self.fail(f"Operator or function requires a document path; operator or function: {name}")
         if name == "attribute_type":
             self._check_type_name(args[1])
         if name == "begins_with":
             for arg in args:
                 if isinstance(arg, ast.Value) and next(iter(arg.value)) not in ("S", "B"):
-                    raise self.fail("Incorrect operand type for operator or function; operator or function:"
-                                    f" begins_with, operand type: {next(iter(arg.value))}")
+                    raise self.fail(
+                        "Incorrect operand type for operator or function; operator or function:"
+                        f" begins_with, operand type: {next(iter(arg.value))}"
+                    )
         return ast.Call(name, tuple(args))
 
     def _check_type_name(self, arg: Any) -> None:
         types = ("S", "SS", "N", "NS", "B", "BS", "BOOL", "NULL", "L", "M")
         if not isinstance(arg, ast.Value) or "S" not in arg.value:
-            raise self.fail("Incorrect operand type for operator or function; operator or function: attribute_type,"
-                            f" operand type: {next(iter(arg.value)) if isinstance(arg, ast.Value) else 'PATH'}")
+            raise self.fail(
+                "Incorrect operand type for operator or function; operator or function: attribute_type,"
+                f" operand type: {next(iter(arg.value)) if isinstance(arg, ast.Value) else 'PATH'}"
+            )
         if arg.value["S"] not in types:
-            raise self.fail(f"Invalid attribute type name found; type: {arg.value['S']}, valid types:"
-                            " { B,N,S,BOOL,NULL,SS,NS,BS,L,M }")
+            raise self.fail(
+                f"Invalid attribute type name found; type: {arg.value['S']}, valid types:"
+                " { B,N,S,BOOL,NULL,SS,NS,BS,L,M }"
+            )
 
     # -- paths -----------------------------------------------------------------------------------
 
@@ -270,8 +305,12 @@ class Parser:
             while self.at_op(","):
                 self.advance()
                 entries.append(self.update_action(clause))
-        return ast.Update(tuple(clauses.get("SET", ())), tuple(clauses.get("REMOVE", ())),
-                          tuple(clauses.get("ADD", ())), tuple(clauses.get("DELETE", ())))
+        return ast.Update(
+            tuple(clauses.get("SET", ())),
+            tuple(clauses.get("REMOVE", ())),
+            tuple(clauses.get("ADD", ())),
+            tuple(clauses.get("DELETE", ())),
+        )
 
     def update_action(self, clause: str) -> Any:
         path = self.path()
@@ -290,8 +329,10 @@ class Parser:
         kind = next(iter(value.value))
         allowed = ("N", "SS", "NS", "BS") if clause == "ADD" else ("SS", "NS", "BS")
         if kind not in allowed:
-            raise self.fail(f"Incorrect operand type for operator or function; operator: {clause},"
-                            f" operand type: {TYPE_NAMES.get(kind, kind)}")
+            raise self.fail(
+                f"Incorrect operand type for operator or function; operator: {clause},"
+                f" operand type: {TYPE_NAMES.get(kind, kind)}"
+            )
         return path, value
 
     def term(self) -> Any:
@@ -316,8 +357,18 @@ class Parser:
         return paths
 
 
-TYPE_NAMES = {"S": "STRING", "N": "NUMBER", "B": "BINARY", "BOOL": "BOOLEAN", "NULL": "NULL", "M": "MAP",
-              "L": "LIST", "SS": "SET", "NS": "SET", "BS": "SET"}
+TYPE_NAMES = {
+    "S": "STRING",
+    "N": "NUMBER",
+    "B": "BINARY",
+    "BOOL": "BOOLEAN",
+    "NULL": "NULL",
+    "M": "MAP",
+    "L": "LIST",
+    "SS": "SET",
+    "NS": "SET",
+    "BS": "SET",
+}
 
 
 def parse_condition(source: str, placeholders: Placeholders, label: str = "ConditionExpression") -> Any:
@@ -346,6 +397,8 @@ def parse_projection(source: str, placeholders: Placeholders) -> list[ast.Path]:
 def check_overlaps(paths: list[ast.Path], fail: Any) -> None:
     ordered = sorted(paths, key=lambda path: [(isinstance(e, int), e) for e in path.elements])
     for first, second in itertools.pairwise(ordered):
-        if second.elements[:len(first.elements)] == first.elements:
-            raise fail("Two document paths overlap with each other; must remove or rewrite one of these paths;"
-                       f" path one: {first}, path two: {second}")
+        if second.elements[: len(first.elements)] == first.elements:
+            raise fail(
+                "Two document paths overlap with each other; must remove or rewrite one of these paths;"
+                f" path one: {first}, path two: {second}"
+            )

@@ -8,14 +8,17 @@ from dataclasses import dataclass
 from cloudlet.services.dynamodb.errors import ValidationException
 
 # kinds: name, name_ref (#x), value_ref (:x), number (list index), op, eof
-_TOKEN = re.compile(r"""
+_TOKEN = re.compile(
+    r"""
     (?P<space>\s+)
   | (?P<name_ref>\#[A-Za-z0-9_]+)
   | (?P<value_ref>:[A-Za-z0-9_]+)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<number>[0-9]+)
   | (?P<op><>|<=|>=|[=<>(),.\[\]+-])
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 
 
 @dataclass(frozen=True)
@@ -51,4 +54,6 @@ def syntax_error(label: str, source: str, tokens: list[Token], at: int) -> Valid
     token = tokens[at]
     before = tokens[at - 1].start if at > 0 else token.start
     after = tokens[at + 1].end if at + 1 < len(tokens) else token.end
-    return ValidationException(f'Invalid {label}: Syntax error; token: "{token.text}", near: "{source[before:after]}"')
+    return ValidationException(
+        f'Invalid {label}: Syntax error; token: "{token.text}", near: "{source[before:after]}"'
+    )

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from cloudlet.services.dynamodb.attributes import ARITHMETIC, AttributeValue, Item, canonical_number
-from cloudlet.services.dynamodb.errors import ValidationException
+from cloudlet.services.dynamodb.errors import ItemValidationException
 from cloudlet.services.dynamodb.expressions import ast
 from cloudlet.services.dynamodb.expressions.evaluator import resolve
 
@@ -43,12 +43,12 @@ def _value(term: Any, item: Item) -> AttributeValue:
     if kind is ast.Path:
         value = resolve(term, item)
         if value is None:
-            raise ValidationException(_MISSING)
+            raise ItemValidationException(_MISSING)
         return value
     if kind is ast.Arithmetic:
         left, right = _value(term.left, item), _value(term.right, item)
         if "N" not in left or "N" not in right:
-            raise ValidationException(_WRONG_TYPE)
+            raise ItemValidationException(_WRONG_TYPE)
         a, b = Decimal(left["N"]), Decimal(right["N"])
         result = ARITHMETIC.add(a, b) if term.op == "+" else ARITHMETIC.subtract(a, b)
         return {"N": canonical_number(result)}
@@ -57,7 +57,7 @@ def _value(term: Any, item: Item) -> AttributeValue:
         return existing if existing is not None else _value(term.args[1], item)
     first, second = _value(term.args[0], item), _value(term.args[1], item)
     if "L" not in first or "L" not in second:
-        raise ValidationException(_WRONG_TYPE)
+        raise ItemValidationException(_WRONG_TYPE)
     return {"L": first["L"] + second["L"]}
 
 
@@ -71,7 +71,7 @@ def _parent(item: Item, path: ast.Path, create: bool) -> Any:
     for position, element in enumerate(elements):
         if isinstance(element, int) != isinstance(container, list):
             if create:
-                raise ValidationException(_INVALID_PATH)
+                raise ItemValidationException(_INVALID_PATH)
             return None
         if position == len(elements) - 1:
             return container
@@ -83,7 +83,7 @@ def _parent(item: Item, path: ast.Path, create: bool) -> Any:
         container = None if value is None else value.get("L" if isinstance(following, int) else "M")
         if container is None:
             if create:
-                raise ValidationException(_INVALID_PATH)
+                raise ItemValidationException(_INVALID_PATH)
             return None
     return container
 
@@ -116,7 +116,7 @@ def _add(item: Item, path: ast.Path, value: AttributeValue, existing: AttributeV
         return
     kind = next(iter(value))
     if kind not in existing:
-        raise ValidationException(_WRONG_TYPE)
+        raise ItemValidationException(_WRONG_TYPE)
     if kind == "N":
         total = ARITHMETIC.add(Decimal(existing["N"]), Decimal(value["N"]))
         _set(item, path, {"N": canonical_number(total)})
@@ -130,7 +130,7 @@ def _delete(item: Item, path: ast.Path, value: AttributeValue, existing: Attribu
         return
     kind = next(iter(value))
     if kind not in existing:
-        raise ValidationException(_WRONG_TYPE)
+        raise ItemValidationException(_WRONG_TYPE)
     remaining = [member for member in existing[kind] if member not in value[kind]]
     if remaining:
         _set(item, path, {kind: remaining})

@@ -38,15 +38,19 @@ def parse_request(params: dict[str, Any]) -> Statement:
 
 # -- SELECT -------------------------------------------------------------------------------------------
 
-def select(conn: sqlite3.Connection, account: str, region: str, statement: Select,
-           params: dict[str, Any], now: float) -> dict[str, Any]:
+
+def select(
+    conn: sqlite3.Connection, account: str, region: str, statement: Select, params: dict[str, Any], now: float
+) -> dict[str, Any]:
     table = tables.find_for_data(conn, account, region, statement.table)
     index = _index(table, statement, now)
     if index is not None and index.is_global and params.get("ConsistentRead"):
         raise ValidationException("Consistent reads are not supported on global secondary indexes")
     hash_key, range_key = (index.hash_key, index.range_key) if index else (table.hash_key, table.range_key)
     partitions = where_keys.partition_values(statement.where, hash_key.name)
-    forward = _forward(statement, partitions is not None, hash_key.name, range_key.name if range_key else None)
+    forward = _forward(
+        statement, partitions is not None, hash_key.name, range_key.name if range_key else None
+    )
     digest = _digest(params)
     start_key = _read_token(params["NextToken"], digest) if params.get("NextToken") else None
     if partitions is None:
@@ -54,14 +58,24 @@ def select(conn: sqlite3.Connection, account: str, region: str, statement: Selec
         rows = store.scan_range(conn, table.id, index.name if index else None, (0, keys.HASH_SPACE), start)
     else:
         sort = where_keys.sort_condition(statement.where, range_key)
-        bounds = reads.sort_bounds(KeyCondition((hash_key.name, {}), sort), range_key) if sort else (None, None)
-        rows = _partition_rows(conn, table, index, [v for v in partitions if hash_key.kind in v], bounds, forward,
-                               start_key)
+        bounds = (
+            reads.sort_bounds(KeyCondition((hash_key.name, {}), sort), range_key) if sort else (None, None)
+        )
+        rows = _partition_rows(
+            conn, table, index, [v for v in partitions if hash_key.kind in v], bounds, forward, start_key
+        )
     paths = list(statement.projection) if statement.projection else None
-    expressions = requests.Expressions(filter=statement.where, projection_paths=paths,
-                                       projection=projection_tree(paths) if paths else None)
-    found = reads.page(conn, table, index, rows, {name: params.get(name) for name in
-                                                  ("Limit", "ConsistentRead", "ReturnConsumedCapacity")}, expressions)
+    expressions = requests.Expressions(
+        filter=statement.where, projection_paths=paths, projection=projection_tree(paths) if paths else None
+    )
+    found = reads.page(
+        conn,
+        table,
+        index,
+        rows,
+        {name: params.get(name) for name in ("Limit", "ConsistentRead", "ReturnConsumedCapacity")},
+        expressions,
+    )
     result: dict[str, Any] = {"Items": found["Items"]}
     if "LastEvaluatedKey" in found:
         result["NextToken"] = _token(digest, found["LastEvaluatedKey"])
@@ -72,16 +86,21 @@ def select(conn: sqlite3.Connection, account: str, region: str, statement: Selec
 
 
 def _index(table: Table, statement: Select, now: float) -> Index | None:
-    index = reads.index_of(table, statement.index, now)
+    index = reads.index_of(table, {"IndexName": statement.index}, now)
     if index is None:
         return None
     if index.is_global and index.projection != "ALL" and statement.projection:
         held = table.projected_names(index)
-        missing = list(dict.fromkeys(str(path.elements[0]) for path in statement.projection
-                                     if path.elements[0] not in held))
+        missing = list(
+            dict.fromkeys(
+                str(path.elements[0]) for path in statement.projection if path.elements[0] not in held
+            )
+        )
         if missing:
-            raise ValidationException(f"One or more parameter values were invalid: Global secondary index"
-                                      f" {index.name} does not project [{', '.join(missing)}]")
+            raise ValidationException(
+                f"One or more parameter values were invalid: Global secondary index"
+                f" {index.name} does not project [{', '.join(missing)}]"
+            )
     return index
 
 
@@ -97,8 +116,15 @@ def _forward(statement: Select, keyed: bool, hash_name: str, range_name: str | N
     return forward
 
 
-def _partition_rows(conn: sqlite3.Connection, table: Table, index: Index | None, partitions: list[Any],
-                    bounds: tuple[Any, Any], forward: bool, start_key: Item | None) -> Iterator[tuple[int, str]]:
+def _partition_rows(
+    conn: sqlite3.Connection,
+    table: Table,
+    index: Index | None,
+    partitions: list[Any],
+    bounds: tuple[Any, Any],
+    forward: bool,
+    start_key: Item | None,
+) -> Iterator[tuple[int, str]]:
     """The rows of each pinned partition in turn, resuming inside the one `start_key` is in."""
     hash_key = index.hash_key if index else table.hash_key
     encoded = [keys.encode(hash_key.kind, value) for value in partitions]
@@ -107,11 +133,18 @@ def _partition_rows(conn: sqlite3.Connection, table: Table, index: Index | None,
         position = reads.start_position(table, index, start_key)
         if position[1] not in encoded:
             raise ValidationException("Invalid NextToken")
-        encoded = encoded[encoded.index(position[1]):]
+        encoded = encoded[encoded.index(position[1]) :]
         start = position[2:]
     for partition in encoded:
-        yield from store.query_range(conn, table.id, index.name if index else None,
-                                     (keys.hash_of(partition), partition), *bounds, forward, start)
+        yield from store.query_range(
+            conn,
+            table.id,
+            index.name if index else None,
+            (keys.hash_of(partition), partition),
+            *bounds,
+            forward,
+            start,
+        )
         start = None
 
 
@@ -136,21 +169,30 @@ def _read_token(token: str, digest: str) -> Item:
 
 # -- writes -------------------------------------------------------------------------------------------
 
-def write(conn: sqlite3.Connection, account: str, region: str, statement: Statement, params: dict[str, Any],
-          now: float) -> dict[str, Any]:
+
+def write(
+    conn: sqlite3.Connection,
+    account: str,
+    region: str,
+    statement: Statement,
+    params: dict[str, Any],
+    now: float,
+) -> dict[str, Any]:
     plan = plan_write(conn, account, region, statement, params)
     plan.apply(conn, now)
     returned = items.returned(plan, statement.returning) if statement.returning else None
     result: dict[str, Any] = {"Items": [returned] if returned else []}
-    spent = capacity.consumed(params.get("ReturnConsumedCapacity"), plan.table.name, plan.units(), "write",
-                              plan.index_units())
+    spent = capacity.consumed(
+        params.get("ReturnConsumedCapacity"), plan.table.name, plan.units(), "write", plan.index_units()
+    )
     if spent:
         result["ConsumedCapacity"] = spent
     return result
 
 
-def plan_write(conn: sqlite3.Connection, account: str, region: str, statement: Statement,
-         params: dict[str, Any]) -> items.Plan:
+def plan_write(
+    conn: sqlite3.Connection, account: str, region: str, statement: Statement, params: dict[str, Any]
+) -> items.Plan:
     """The write a statement makes, conditions checked; raises as the single-item API does."""
     table = tables.find_for_data(conn, account, region, statement.table)
     if isinstance(statement, Insert):
@@ -171,7 +213,9 @@ def _plan_insert(conn: sqlite3.Connection, table: Table, statement: Insert) -> i
     return items.Plan(table, key, None, item, requests.Expressions())
 
 
-def _plan_update(conn: sqlite3.Connection, table: Table, statement: Update, params: dict[str, Any]) -> items.Plan:
+def _plan_update(
+    conn: sqlite3.Connection, table: Table, statement: Update, params: dict[str, Any]
+) -> items.Plan:
     key_item, condition = where_keys.full_key(table, statement.where)
     key = table.key_of_request(key_item)
     old = writes.load(conn, table, key)
@@ -183,10 +227,11 @@ def _plan_update(conn: sqlite3.Connection, table: Table, statement: Update, para
     return items.Plan(table, key, old, new, requests.Expressions(update=statement.update))
 
 
-def _plan_delete(conn: sqlite3.Connection, table: Table, statement: Delete, params: dict[str, Any]) -> items.Plan:
+def _plan_delete(
+    conn: sqlite3.Connection, table: Table, statement: Delete, params: dict[str, Any]
+) -> items.Plan:
     key_item, condition = where_keys.full_key(table, statement.where)
     key = table.key_of_request(key_item)
     old = writes.load(conn, table, key)
     items.check_condition(condition, old, params)
     return items.Plan(table, key, old, None, requests.Expressions())
-

@@ -64,7 +64,11 @@ def _equalities(node: Any, name: str) -> list[AttributeValue] | None:
     found = comparison(node)
     if found is not None:
         return [found[2]] if found[0] == name and found[1] == "=" else None
-    if type(node) is ast.In and node.operand == ast.Path((name,)) and all(type(c) is ast.Value for c in node.choices):
+    if (
+        type(node) is ast.In
+        and node.operand == ast.Path((name,))
+        and all(type(c) is ast.Value for c in node.choices)
+    ):
         return [choice.value for choice in node.choices]
     if type(node) is ast.Or:
         left, right = _equalities(node.left, name), _equalities(node.right, name)
@@ -72,7 +76,9 @@ def _equalities(node: Any, name: str) -> list[AttributeValue] | None:
     return None
 
 
-def sort_condition(where: Any, range_key: KeyAttribute | None) -> tuple[str, str, tuple[AttributeValue, ...]] | None:
+def sort_condition(
+    where: Any, range_key: KeyAttribute | None
+) -> tuple[str, str, tuple[AttributeValue, ...]] | None:
     """The first conjunct that bounds the sort key, as a key condition's (name, op, values)."""
     if range_key is None:
         return None
@@ -81,11 +87,23 @@ def sort_condition(where: Any, range_key: KeyAttribute | None) -> tuple[str, str
         found = comparison(node)
         if found is not None and found[0] == name and kind in found[2]:
             return name, found[1], (found[2],)
-        if (type(node) is ast.Between and node.operand == ast.Path((name,)) and type(node.low) is ast.Value
-                and type(node.high) is ast.Value and kind in node.low.value and kind in node.high.value):
+        if (
+            type(node) is ast.Between
+            and node.operand == ast.Path((name,))
+            and type(node.low) is ast.Value
+            and type(node.high) is ast.Value
+            and kind in node.low.value
+            and kind in node.high.value
+        ):
             return name, "BETWEEN", (node.low.value, node.high.value)
-        if (type(node) is ast.Call and node.name == "begins_with" and node.args[0] == ast.Path((name,))
-                and type(node.args[1]) is ast.Value and kind in node.args[1].value and kind != "N"):
+        if (
+            type(node) is ast.Call
+            and node.name == "begins_with"
+            and node.args[0] == ast.Path((name,))
+            and type(node.args[1]) is ast.Value
+            and kind in node.args[1].value
+            and kind != "N"
+        ):
             return name, "begins_with", (node.args[1].value,)
     return None
 

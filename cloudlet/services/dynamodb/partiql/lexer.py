@@ -10,7 +10,8 @@ from cloudlet.services.dynamodb.errors import ValidationException
 NOT_WELL_FORMED = "Statement wasn't well formed, can't be processed: "
 
 # kinds: word (unquoted name or keyword), quoted ("name"), string ('text'), number, param (?), op, eof
-_TOKEN = re.compile(r"""
+_TOKEN = re.compile(
+    r"""
     (?P<space>\s+|--[^\n]*)
   | (?P<comment>/\*.*?\*/)
   | (?P<quoted>"(?:[^"]|"")*")
@@ -19,7 +20,9 @@ _TOKEN = re.compile(r"""
   | (?P<word>[A-Za-z_][A-Za-z0-9_$]*)
   | (?P<param>\?)
   | (?P<op><<|>>|<=|>=|<>|!=|[=<>()\[\]{},.:*+\-;])
-""", re.VERBOSE | re.DOTALL)
+""",
+    re.VERBOSE | re.DOTALL,
+)
 
 
 @dataclass(frozen=True)

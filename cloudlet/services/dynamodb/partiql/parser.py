@@ -39,12 +39,21 @@ _KEYWORD_TEXT = """
 """
 KEYWORDS = frozenset(_KEYWORD_TEXT.split())
 COMPARATORS = {"=": "=", "<>": "<>", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
-CONDITION_FUNCTIONS = {"attribute_exists": 1, "attribute_not_exists": 1, "attribute_type": 2,
-                       "begins_with": 2, "contains": 2}
+CONDITION_FUNCTIONS = {
+    "attribute_exists": 1,
+    "attribute_not_exists": 1,
+    "attribute_type": 2,
+    "begins_with": 2,
+    "contains": 2,
+}
 _PATH_FIRST = ("attribute_exists", "attribute_not_exists", "attribute_type", "size")
-_RETURNING = {("ALL", "OLD"): "ALL_OLD", ("MODIFIED", "OLD"): "UPDATED_OLD", ("ALL", "NEW"): "ALL_NEW",
-              ("MODIFIED", "NEW"): "UPDATED_NEW"}
-_MAX_EXPONENT = 2 ** 31 - 1
+_RETURNING = {
+    ("ALL", "OLD"): "ALL_OLD",
+    ("MODIFIED", "OLD"): "UPDATED_OLD",
+    ("ALL", "NEW"): "ALL_NEW",
+    ("MODIFIED", "NEW"): "UPDATED_NEW",
+}
+_MAX_EXPONENT = 2**31 - 1
 PARAMETER_COUNT = "Number of parameters in request and statement don't match."
 
 
@@ -103,8 +112,12 @@ class Parser:
     def statement(self) -> statements.Statement:
         if not self.tokens[:-1]:
             raise malformed("Unexpected end of statement")
-        parse_kind = {"SELECT": self.select, "INSERT": self.insert, "UPDATE": self.update,
-                      "DELETE": self.delete}.get(self.token.upper)
+        parse_kind = {
+            "SELECT": self.select,
+            "INSERT": self.insert,
+            "UPDATE": self.update,
+            "DELETE": self.delete,
+        }.get(self.token.upper)
         if parse_kind is None:
             raise malformed("Expected data manipulation")
         result = parse_kind()
@@ -135,7 +148,9 @@ class Parser:
         if self.at_keyword("WHERE"):
             self.advance()
             where = self.condition()
-        return statements.Select(table, index, tuple(projection) if projection else None, where, self.order_by())
+        return statements.Select(
+            table, index, tuple(projection) if projection else None, where, self.order_by()
+        )
 
     def projected_path(self) -> ast.Path:
         if self.token.kind == "word" and self.peek().text == "(":
@@ -163,7 +178,9 @@ class Parser:
         self.expect_keyword("INTO")
         table = self.name()
         if not self.at_keyword("VALUE"):
-            raise malformed("Unexpected keyword" if self.token.upper in KEYWORDS else "Unexpected token after expression")
+            raise malformed(
+                "Unexpected keyword" if self.token.upper in KEYWORDS else "Unexpected token after expression"
+            )
         self.advance()
         # Each attribute's value is its own root in AWS's messages ("under root.x").
         value = {"M": self.mapping("root", nested=False)} if self.at_op("{") else self.value("root")
@@ -192,8 +209,12 @@ class Parser:
         if not (sets or removes or adds or deletes):
             raise self.unexpected()
         where = self.where()
-        return statements.Update(table, ast.Update(tuple(sets), tuple(removes), tuple(adds), tuple(deletes)),
-                                 where, self.returning(all_words=("ALL", "MODIFIED"), ages=("OLD", "NEW")))
+        return statements.Update(
+            table,
+            ast.Update(tuple(sets), tuple(removes), tuple(adds), tuple(deletes)),
+            where,
+            self.returning(all_words=("ALL", "MODIFIED"), ages=("OLD", "NEW")),
+        )
 
     def delete(self) -> statements.Delete:
         self.advance()
@@ -224,7 +245,11 @@ class Parser:
 
     def refuse_alias(self) -> None:
         token = self.token
-        if token.upper == "AS" or token.kind == "quoted" or (token.kind == "word" and token.upper not in KEYWORDS):
+        if (
+            token.upper == "AS"
+            or token.kind == "quoted"
+            or (token.kind == "word" and token.upper not in KEYWORDS)
+        ):
             raise ValidationException("Aliasing is not supported")
 
     # -- names and paths -------------------------------------------------------------------------
@@ -283,7 +308,11 @@ class Parser:
             node = self.condition()
             self.expect_op(")")
             return node
-        if self.token.kind == "word" and self.peek().text == "(" and self.token.text.lower() in CONDITION_FUNCTIONS:
+        if (
+            self.token.kind == "word"
+            and self.peek().text == "("
+            and self.token.text.lower() in CONDITION_FUNCTIONS
+        ):
             return self.function()
         return self.predicate(self.operand())
 
@@ -337,8 +366,10 @@ class Parser:
             node: Any = ast.Call("attribute_not_exists", (left,))
         else:
             # PartiQL: an absent attribute IS NULL as well as one holding NULL.
-            node = ast.Or(ast.Call("attribute_type", (left, ast.Value({"S": "NULL"}))),
-                          ast.Call("attribute_not_exists", (left,)))
+            node = ast.Or(
+                ast.Call("attribute_type", (left, ast.Value({"S": "NULL"}))),
+                ast.Call("attribute_not_exists", (left,)),
+            )
         return ast.Not(node) if negated else node
 
     def function(self) -> ast.Call:
@@ -354,18 +385,23 @@ class Parser:
         self.expect_op(")")
         expected = CONDITION_FUNCTIONS.get(name, 1)
         if len(args) != expected:
-            raise ValidationException("Incorrect number of operands for operator or function; operator or function:"
-                                      f" {name}, number of operands: {len(args)}")
+            raise ValidationException(
+                "Incorrect number of operands for operator or function; operator or function:"
+                f" {name}, number of operands: {len(args)}"
+            )
         if name in _PATH_FIRST and not isinstance(args[0], ast.Path):
-            raise ValidationException(f"Operator or function requires a document path; operator or function: {name}")
+            raise ValidationException(
+                f"Operator or function requires a document path; operator or function: {name}"
+            )
         return ast.Call(name, tuple(args))
 
     def operand(self) -> Any:
         token = self.token
         if token.kind == "word" and self.peek().text == "(":
             if token.text.lower() != "size":
-                raise ValidationException(f"Unrecognized function: {token.text.lower()} at"
-                                          f" {location(self.source, token)}")
+                raise ValidationException(
+                    f"Unrecognized function: {token.text.lower()} at {location(self.source, token)}"
+                )
             return self.function()
         if token.kind == "quoted" or (token.kind == "word" and token.upper not in KEYWORDS):
             return self.path()
@@ -417,10 +453,14 @@ class Parser:
         if len(args) != 2:
             raise ValidationException(f"{label} must have exactly two arguments at {at}")
         if args[0] != target:
-            raise ValidationException(f"The first argument to {label} must equal the assignment value at {at}")
+            raise ValidationException(
+                f"The first argument to {label} must equal the assignment value at {at}"
+            )
         if not isinstance(args[1], ast.Value) or next(iter(args[1].value)) not in ("SS", "NS", "BS"):
-            raise ValidationException(f"The second argument to {label} must be a value with type SET at"
-                                      f" {location(self.source, first_token)}")
+            raise ValidationException(
+                f"The second argument to {label} must be a value with type SET at"
+                f" {location(self.source, first_token)}"
+            )
         return args[1]
 
     # -- values ----------------------------------------------------------------------------------
@@ -469,7 +509,9 @@ class Parser:
                 self.expect_op(",")
             key = self.advance()
             if key.kind != "string":
-                raise malformed("Expected a string key in a tuple" if key.kind != "eof" else "Unexpected end of statement")
+                raise malformed(
+                    "Expected a string key in a tuple" if key.kind != "eof" else "Unexpected end of statement"
+                )
             self.expect_op(":")
             found[key.text] = self.value(f"{where}.{key.text}" if nested else where)
         self.advance()
@@ -513,7 +555,9 @@ def check_parameters(parameters: list[AttributeValue] | None) -> list[AttributeV
     for value in parameters or []:
         bad = _first_bad_number(value)
         if bad is not None:
-            raise ValidationException("The parameter cannot be converted to a numeric value" + (f": {bad}" if bad else ""))
+            raise ValidationException(
+                "The parameter cannot be converted to a numeric value" + (f": {bad}" if bad else "")
+            )
         checked.append(check_value(value))
     return checked
 
@@ -526,7 +570,7 @@ def _first_bad_number(value: Any) -> str | None:
             if kind == "NS":
                 return next((member for member in data if not _is_number(member)), None)
             if kind in ("L", "M"):
-                for entry in (data if kind == "L" else data.values()):
+                for entry in data if kind == "L" else data.values():
                     bad = _first_bad_number(entry)
                     if bad is not None:
                         return bad

@@ -11,8 +11,28 @@ from cloudlet.services.dynamodb import keys
 from cloudlet.services.dynamodb.attributes import canonical_number, dumps, loads
 from cloudlet.services.dynamodb.errors import ValidationException
 
-NUMBERS = ["-1E+125", "-99.5", "-10", "-1.25", "-1.2", "-1", "-0.001", "0", "1E-130", "0.001", "0.5", "1",
-           "1.2", "1.25", "9.99", "10", "10.5", "100", "12345678901234567890123456789012345678", "9.9E+125"]
+NUMBERS = [
+    "-1E+125",
+    "-99.5",
+    "-10",
+    "-1.25",
+    "-1.2",
+    "-1",
+    "-0.001",
+    "0",
+    "1E-130",
+    "0.001",
+    "0.5",
+    "1",
+    "1.2",
+    "1.25",
+    "9.99",
+    "10",
+    "10.5",
+    "100",
+    "12345678901234567890123456789012345678",
+    "9.9E+125",
+]
 
 
 def test_numbers_sort_numerically():
@@ -27,20 +47,31 @@ def test_strings_sort_by_utf8_bytes():
     assert sorted(words, key=lambda w: keys.encode("S", {"S": w})) == sorted(words, key=str.encode)
 
 
-@pytest.mark.parametrize(("given", "canonical"), [
-    ("1.50", "1.5"), ("-0", "0"), ("1e2", "100"), ("0.000100", "0.0001"), ("  7 ", "7"), ("-3.0E-3", "-0.003"),
-])
+@pytest.mark.parametrize(
+    ("given", "canonical"),
+    [
+        ("1.50", "1.5"),
+        ("-0", "0"),
+        ("1e2", "100"),
+        ("0.000100", "0.0001"),
+        ("  7 ", "7"),
+        ("-3.0E-3", "-0.003"),
+    ],
+)
 def test_canonical_numbers(given, canonical):
     assert canonical_number(given) == canonical
 
 
-@pytest.mark.parametrize(("given", "message"), [
-    ("1" * 39, "more than 38 significant digits"),
-    ("1E+126", "Number overflow"),
-    ("1E-131", "Number underflow"),
-    ("abc", "cannot be converted into a number"),
-    ("NaN", "cannot be converted into a number"),
-])
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ("1" * 39, "more than 38 significant digits"),
+        ("1E+126", "Number overflow"),
+        ("1E-131", "Number underflow"),
+        ("abc", "cannot be converted into a number"),
+        ("NaN", "cannot be converted into a number"),
+    ],
+)
 def test_invalid_numbers(given, message):
     with pytest.raises(ValidationException) as exc:
         canonical_number(given)
