@@ -2,8 +2,9 @@
 
 Lifecycle: start() spawns the runtime (awslambdaric for Python, the package's `bootstrap` for
 custom runtimes) in its own session; its first GET /next ends the init phase. invoke() hands
-an invocation to that poll and waits for /response or /error. A timeout, an init failure or
-the process exiting ends the environment: the pool never reuses a dead one.
+an invocation to that poll and waits for /response or /error. A timeout, resident memory past
+MemorySize, an init failure or the process exiting ends the environment: the pool never
+reuses a dead one.
 
 Output: stdout and stderr share one pipe read on the event loop. A runtime writes its output
 before it posts the result, so when /response arrives everything printed is already in the
@@ -24,18 +25,27 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from cloudlet.runtime import runtime_path
 from cloudlet.runtime.api import RuntimeApi
 from cloudlet.runtime.spec import FunctionSpec, Invocation, InvocationResult
 
 log = logging.getLogger("cloudlet.runtime")
 
 LogEvent = tuple[int, str]  # (epoch milliseconds, message)
+OUT_OF_MEMORY = "Runtime.OutOfMemory"
+MEMORY_CHECK_INTERVAL = 0.05  # seconds between resident-memory checks while a function runs
+INIT_TIMEOUT = 10.0  # seconds AWS gives an on-demand init before the invocation's own timeout
 _PYTHON = f"python{sys.version_info.major}.{sys.version_info.minor}"
 
 
 class ExecutionEnvironment:
-    def __init__(self, spec: FunctionSpec, variables: dict[str, str], scratch: str,
-                 schedule_timeout: Callable[[float, Callable[[], None]], Callable[[], None]]) -> None:
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        variables: dict[str, str],
+        scratch: str,
+        schedule_timeout: Callable[[float, Callable[[], None]], Callable[[], None]],
+    ) -> None:
         self.spec = spec
         self.id = secrets.token_hex(16)
         day = datetime.now(UTC).strftime("%Y/%m/%d")
@@ -56,6 +66,10 @@ class ExecutionEnvironment:
         self._cold = True
         self.dead = False
         self.idle_since = 0.0  # set by the pool, on its clock
+        self._peak_mb = 0
+        self._memory_watch: Callable[[], None] = _nothing
+        self._cancel_timeout: Callable[[], None] = _nothing
+        self._started = 0.0
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -64,14 +78,21 @@ class ExecutionEnvironment:
         reader, writer = os.pipe()
         os.set_blocking(reader, False)
         self._output_fd = reader
-        env = dict(self._variables, AWS_LAMBDA_RUNTIME_API=address,
-                   AWS_LAMBDA_LOG_STREAM_NAME=self.log_stream)
+        env = dict(
+            self._variables, AWS_LAMBDA_RUNTIME_API=address, AWS_LAMBDA_LOG_STREAM_NAME=self.log_stream
+        )
         os.makedirs(self.scratch, exist_ok=True)
         self._spawned_at = time.perf_counter()
+        self._log(_init_start(self.spec))
         try:
             self._process = await asyncio.create_subprocess_exec(
-                *self._command(), cwd=self.spec.code_dir, env=env, stdin=asyncio.subprocess.DEVNULL,
-                stdout=writer, stderr=writer, start_new_session=True,
+                *self._command(),
+                cwd=self.spec.code_dir,
+                env=env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=writer,
+                stderr=writer,
+                start_new_session=True,
             )
         except OSError as exc:
             os.close(reader)
@@ -88,11 +109,14 @@ class ExecutionEnvironment:
     def _command(self) -> list[str]:
         if self.spec.is_custom:
             return [os.path.join(self.spec.code_dir, "bootstrap")]
-        return [sys.executable, "-m", "awslambdaric", self.spec.handler]
+        return [sys.executable, "-S", "-c", runtime_path.LAUNCHER, self.spec.handler]
 
     def _start_error(self, exc: OSError) -> tuple[str, str]:
         if self.spec.is_custom:
-            return "Runtime.InvalidEntrypoint", f"Couldn't find valid bootstrap(s): [{self.spec.code_dir}/bootstrap]"
+            return (
+                "Runtime.InvalidEntrypoint",
+                f"Couldn't find valid bootstrap(s): [{self.spec.code_dir}/bootstrap]",
+            )
         return "Runtime.Unknown", str(exc)
 
     def kill(self) -> None:
@@ -122,46 +146,84 @@ class ExecutionEnvironment:
         loop = asyncio.get_running_loop()
         self._outcome = loop.create_future()
         self._current = invocation
-        invocation.deadline = time.time() + self.spec.timeout
         self._log(f"START RequestId: {invocation.request_id} Version: {self.spec.version}")
-        started = time.perf_counter()
-        cancel_timer = self._schedule_timeout(self.spec.timeout, self._timed_out)
+        self._started = time.perf_counter()
+        # The function's timeout starts when the runtime takes the invocation (next_invocation);
+        # until then a cold runtime may still be initializing, which AWS allows INIT_TIMEOUT for.
+        invocation.deadline = time.time() + self.spec.timeout
+        waiting = self.spec.timeout + (INIT_TIMEOUT if self._init_ms is None else 0)
+        self._cancel_timeout = self._schedule_timeout(waiting, self._timed_out)
+        self._memory_watch = self._schedule_timeout(MEMORY_CHECK_INTERVAL, self._check_memory)
         self._inbox.put_nowait(invocation)
         try:
             payload, error_type = await self._outcome
+            peak = self._peak_mb = max(self._peak_mb, self._memory_mb("VmHWM"))
+            if peak > self.spec.memory and error_type != OUT_OF_MEMORY:
+                # A peak between two checks: on AWS the function would not have lived to answer.
+                self.kill()
+                payload, error_type = self._failure(
+                    OUT_OF_MEMORY, "Runtime exited with error: signal: killed"
+                )
         finally:
-            cancel_timer()
+            self._cancel_timeout()
+            self._memory_watch()
             self._current = None
-        duration = (time.perf_counter() - started) * 1000
+        duration = (time.perf_counter() - self._started) * 1000
         init_ms, self._cold = (self._init_ms if self._cold else None), False
         self._log(f"END RequestId: {invocation.request_id}")
         self._log(self._report(invocation.request_id, duration, init_ms, error_type))
         events, self._events = self._events, []
         failed = error_type is not None
-        return InvocationResult(payload, "Unhandled" if failed else None, _text(events), duration,
-                                init_ms, error_type, events, self.log_stream)
+        return InvocationResult(
+            payload,
+            "Unhandled" if failed else None,
+            _text(events),
+            duration,
+            init_ms,
+            error_type,
+            events,
+            self.log_stream,
+        )
 
     def _report(self, request_id: str, duration: float, init_ms: float | None, error_type: str | None) -> str:
         billed = max(1, int(duration + 0.999))
-        report = (f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms\tBilled Duration: {billed} ms"
-                  f"\tMemory Size: {self.spec.memory} MB\tMax Memory Used: {self._max_memory_mb()} MB")
+        report = (
+            f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms\tBilled Duration: {billed} ms"
+            f"\tMemory Size: {self.spec.memory} MB\tMax Memory Used: {min(self._peak_mb, self.spec.memory)} MB"
+        )
         if init_ms is not None:
             report += f"\tInit Duration: {init_ms:.2f} ms"
         if error_type == "Sandbox.Timedout":
             report += "\tStatus: timeout"
+        elif error_type == OUT_OF_MEMORY:
+            report += f"\tStatus: error\tError Type: {OUT_OF_MEMORY}"
         return report
 
-    def _max_memory_mb(self) -> int:
-        if self._process is None:
+    def _memory_mb(self, field: str) -> int:
+        """VmRSS (now) or VmHWM (peak) of the runtime process, in MB; 0 where /proc is missing."""
+        if self._process is None or self._process.returncode is not None:
             return 0
         try:
             with open(f"/proc/{self._process.pid}/status") as fh:
                 for line in fh:
-                    if line.startswith("VmHWM:"):
+                    if line.startswith(field + ":"):
                         return int(line.split()[1]) // 1024
         except OSError:
             pass
         return 0
+
+    def _check_memory(self) -> None:
+        """Runs every MEMORY_CHECK_INTERVAL while an invocation runs: past MemorySize, the runtime dies."""
+        if self._current is None or self._outcome is None or self._outcome.done():
+            return
+        used = self._memory_mb("VmRSS")
+        if used <= self.spec.memory:
+            self._memory_watch = self._schedule_timeout(MEMORY_CHECK_INTERVAL, self._check_memory)
+            return
+        self._peak_mb = max(self._peak_mb, used)
+        self._drain()
+        self.kill()
+        self._fail(OUT_OF_MEMORY, "Runtime exited with error: signal: killed")
 
     def _timed_out(self) -> None:
         invocation = self._current
@@ -175,22 +237,36 @@ class ExecutionEnvironment:
         self._fail("Sandbox.Timedout", f"Task timed out after {seconds} seconds")
 
     def _fail(self, error_type: str, message: str) -> None:
+        if self._outcome is not None and not self._outcome.done():
+            self._outcome.set_result(self._failure(error_type, message))
+
+    def _failure(self, error_type: str, message: str) -> tuple[bytes, str]:
         invocation = self._current
         request_id = invocation.request_id if invocation else ""
         body = {"errorType": error_type, "errorMessage": f"RequestId: {request_id} Error: {message}"}
-        if self._outcome is not None and not self._outcome.done():
-            self._outcome.set_result((json.dumps(body).encode(), error_type))
+        return json.dumps(body).encode(), error_type
 
     # -- the Runtime API's view (RuntimeHost) ----------------------------------------------------
 
     async def next_invocation(self) -> Invocation:
         if self._init_ms is None:
             self._init_ms = (time.perf_counter() - self._spawned_at) * 1000
-        return await self._inbox.get()
+        invocation = await self._inbox.get()
+        if invocation is self._current:
+            self._started = time.perf_counter()
+            invocation.deadline = time.time() + self.spec.timeout
+            self._cancel_timeout()
+            self._cancel_timeout = self._schedule_timeout(self.spec.timeout, self._timed_out)
+        return invocation
 
     def invocation_done(self, request_id: str, body: bytes, error_type: str | None) -> bool:
         current = self._current
-        if current is None or current.request_id != request_id or self._outcome is None or self._outcome.done():
+        if (
+            current is None
+            or current.request_id != request_id
+            or self._outcome is None
+            or self._outcome.done()
+        ):
             return False
         self._drain()
         self._outcome.set_result((body, error_type))
@@ -251,6 +327,20 @@ class EnvironmentStartError(Exception):
     def __init__(self, detail: tuple[str, str]) -> None:
         super().__init__(detail[1])
         self.error_type, self.message = detail
+
+
+def _init_start(spec: FunctionSpec) -> str:
+    """The platform line AWS writes when an environment starts initializing."""
+    family, _, version = spec.runtime.partition("python")
+    name = f"python:{version}" if not family and version else spec.runtime.replace(".", ":", 1)
+    return (
+        f"INIT_START Runtime Version: {name}.cloudlet\tRuntime Version ARN: "
+        f"arn:aws:lambda:{spec.region}::runtime:cloudlet"
+    )
+
+
+def _nothing() -> None:
+    pass
 
 
 def _text(events: list[LogEvent]) -> str:

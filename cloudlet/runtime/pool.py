@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from cloudlet.core.clock import Clock
+from cloudlet.runtime import runtime_path
 from cloudlet.runtime.environment import EnvironmentStartError, ExecutionEnvironment
 from cloudlet.runtime.spec import FunctionSpec, Invocation, InvocationResult, Throttled
 
@@ -112,7 +113,8 @@ class EnvironmentPool:
         return None
 
     async def _spawn(self, spec: FunctionSpec) -> ExecutionEnvironment:
-        variables = _variables(spec, self._settings.endpoint, await self._credentials(spec))
+        runtime_dir = runtime_path.build(os.path.join(self._settings.scratch_dir, "runtime"))
+        variables = _variables(spec, self._settings.endpoint, await self._credentials(spec), runtime_dir)
         scratch = os.path.join(self._settings.scratch_dir, f"{spec.name}-{os.urandom(6).hex()}")
         variables["TMPDIR"] = variables["HOME"] = scratch
         env = ExecutionEnvironment(spec, variables, scratch, self._timer)
@@ -160,36 +162,75 @@ def _key(spec: FunctionSpec) -> tuple[str, str, str]:
 
 
 def _start_failure(invocation: Invocation, exc: EnvironmentStartError) -> InvocationResult:
-    body = {"errorType": exc.error_type, "errorMessage": f"RequestId: {invocation.request_id} Error: {exc.message}"}
+    body = {
+        "errorType": exc.error_type,
+        "errorMessage": f"RequestId: {invocation.request_id} Error: {exc.message}",
+    }
     text = f"{exc.error_type}: {exc.message}"
-    return InvocationResult(json.dumps(body).encode(), "Unhandled", text + "\n", 0.0, None, exc.error_type,
-                            [(int(time.time() * 1000), text)])
+    return InvocationResult(
+        json.dumps(body).encode(),
+        "Unhandled",
+        text + "\n",
+        0.0,
+        None,
+        exc.error_type,
+        [(int(time.time() * 1000), text)],
+    )
 
 
-def _variables(spec: FunctionSpec, endpoint: str, credentials: dict[str, str]) -> dict[str, str]:
+def _variables(
+    spec: FunctionSpec, endpoint: str, credentials: dict[str, str], runtime_dir: str
+) -> dict[str, str]:
     """The environment AWS gives a function: its own variables, then the reserved ones."""
     task_root = spec.code_dir
-    paths = [task_root] + [os.path.join(layer, "python") for layer in spec.layers] + list(spec.layers)
+    # Each layer is its own directory laid out as AWS's /opt. On AWS later layers overwrite
+    # earlier ones in /opt, so here later layers come first on every search path.
+    opts = list(reversed(spec.layers))
+    # python/lib/pythonX.Y/site-packages for the configured runtime and, when it differs, for
+    # the interpreter that actually runs the function.
+    versions = dict.fromkeys([spec.runtime, f"python{sys.version_info.major}.{sys.version_info.minor}"])
+    paths = [task_root]
+    for opt in opts:
+        paths += [
+            os.path.join(opt, "python", "lib", v, "site-packages") for v in versions if v.startswith("python")
+        ]
+        paths.append(os.path.join(opt, "python"))
     variables = dict(spec.environment)
-    variables.update({
-        "AWS_LAMBDA_FUNCTION_NAME": spec.name,
-        "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory),
-        "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group,
-        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-        "AWS_REGION": spec.region,
-        "AWS_DEFAULT_REGION": spec.region,
-        "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
-        "AWS_ENDPOINT_URL": endpoint,
-        "_HANDLER": spec.handler,
-        "LAMBDA_TASK_ROOT": task_root,
-        "LAMBDA_RUNTIME_DIR": os.path.dirname(sys.executable),
-        "PATH": os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"]),
-        "LANG": "en_US.UTF-8",
-        "TZ": ":UTC",
-        "PYTHONPATH": os.pathsep.join(paths),
-        **credentials,
-    })
+    variables.update(
+        {
+            "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory),
+            "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_REGION": spec.region,
+            "AWS_DEFAULT_REGION": spec.region,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
+            "AWS_ENDPOINT_URL": endpoint,
+            "_HANDLER": spec.handler,
+            "LAMBDA_TASK_ROOT": task_root,
+            "LAMBDA_RUNTIME_DIR": runtime_dir,
+            "PATH": os.pathsep.join(
+                [
+                    os.path.dirname(sys.executable),
+                    "/usr/local/bin",
+                    "/usr/bin",
+                    "/bin",
+                    *(os.path.join(opt, "bin") for opt in opts),
+                ]
+            ),
+            "LD_LIBRARY_PATH": os.pathsep.join(os.path.join(opt, "lib") for opt in opts),
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            "PYTHONPATH": os.pathsep.join([*paths, runtime_dir]),
+            **credentials,
+        }
+    )
+    if spec.log_format == "JSON":
+        variables["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+        variables["AWS_LAMBDA_LOG_LEVEL"] = spec.log_level or "INFO"
     if spec.is_custom:
         variables.pop("PYTHONPATH")
+    if not opts:
+        variables.pop("LD_LIBRARY_PATH")
     return variables

@@ -25,10 +25,13 @@ class FunctionSpec:
     environment: dict[str, str] = field(default_factory=dict)
     layers: tuple[str, ...] = ()  # unpacked layer directories, in order
     reserved_concurrency: int | None = None
+    log_group_name: str = ""  # LoggingConfig.LogGroup; empty for the default /aws/lambda/NAME
+    log_format: str = "Text"  # or "JSON": the runtime then writes application logs as JSON
+    log_level: str = ""  # LoggingConfig.ApplicationLogLevel, for JSON logs
 
     @property
     def log_group(self) -> str:
-        return f"/aws/lambda/{self.name}"
+        return self.log_group_name or f"/aws/lambda/{self.name}"
 
     @property
     def is_custom(self) -> bool:

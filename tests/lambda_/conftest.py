@@ -45,7 +45,7 @@ def create(lam):
     return create
 
 
-def drain_queue(sqs, url: str, count: int, timeout: float = 15.0) -> list[dict]:
+def drain_queue(sqs, url: str, count: int, timeout: float = 30.0) -> list[dict]:
     """Receives (and deletes) JSON messages until `count` came; long polls, so no sleeping."""
     found: list[dict] = []
     deadline = time.monotonic() + timeout

@@ -25,10 +25,13 @@ class Package:
     code_dir: str
 
 
-def unpack(store: Store, data: bytes) -> Package:
-    """Unpacks a zip into blobs/lambda/code/<sha256>/ unless that content is there already."""
+def unpack(store: Store, data: bytes, kind: str = "code") -> Package:
+    """Unpacks a zip into blobs/lambda/<kind>/<sha256>/ unless that content is there already.
+
+    Layers unpack under their own kind, so deleting a function never removes a layer's files.
+    """
     digest = hashlib.sha256(data)
-    code_dir = store.blob_path("lambda", "code", digest.hexdigest())
+    code_dir = store.blob_path("lambda", kind, digest.hexdigest())
     package = Package(base64.b64encode(digest.digest()).decode(), len(data), code_dir)
     if os.path.isdir(code_dir):
         return package
@@ -38,8 +41,7 @@ def unpack(store: Store, data: bytes) -> Package:
         raise InvalidParameterValueException(_UNZIP_FAILED) from None
     with archive:
         if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED:
-            raise InvalidParameterValueException(
-                f"Unzipped size must be smaller than {MAX_UNZIPPED} bytes")
+            raise InvalidParameterValueException(f"Unzipped size must be smaller than {MAX_UNZIPPED} bytes")
         temp = f"{code_dir}.tmp-{os.urandom(6).hex()}"
         try:
             _extract(archive, temp)

@@ -51,3 +51,7 @@ class InvalidZipFileException(LambdaError):
 
 class ResourceInUseException(LambdaError):
     code, status = "ResourceInUseException", 400
+
+
+class AccessDeniedException(LambdaError):
+    code, status = "AccessDeniedException", 403

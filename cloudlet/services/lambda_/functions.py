@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import sys
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -12,26 +13,53 @@ from cloudlet.services.lambda_.errors import InvalidParameterValueException
 from cloudlet.services.lambda_.names import FunctionRef, function_arn
 
 LATEST = "$LATEST"
+INSTALLED_PYTHON = f"python{sys.version_info.major}.{sys.version_info.minor}"
 DEPRECATED = frozenset({"python2.7", "python3.6", "python3.7", "python3.8", "provided"})
 # Variables the Lambda service sets itself; a function may not define them.
-RESERVED_VARIABLES = frozenset({
-    "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
-    "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
-    "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
-    "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-    "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
-})
+RESERVED_VARIABLES = frozenset(
+    {
+        "_HANDLER",
+        "_X_AMZN_TRACE_ID",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+    }
+)
 # Members UpdateFunctionConfiguration may change, copied as given.
-_UPDATABLE = ("Role", "Handler", "Description", "Timeout", "MemorySize", "Runtime", "DeadLetterConfig",
-              "TracingConfig", "EphemeralStorage")
+_UPDATABLE = (
+    "Role",
+    "Handler",
+    "Description",
+    "Timeout",
+    "MemorySize",
+    "Runtime",
+    "DeadLetterConfig",
+    "TracingConfig",
+    "EphemeralStorage",
+)
 
 
 def timestamp() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
 
 
-def new_config(ref: FunctionRef, params: dict[str, Any], package: Package) -> dict[str, Any]:
-    check_runtime(params.get("Runtime"), params.get("Handler"))
+def new_config(
+    ref: FunctionRef, params: dict[str, Any], package: Package, *, strict: bool = False
+) -> dict[str, Any]:
+    check_runtime(params.get("Runtime"), params.get("Handler"), strict=strict)
     check_environment(params.get("Environment"))
     config = {
         "FunctionName": ref.name,
@@ -48,30 +76,45 @@ def new_config(ref: FunctionRef, params: dict[str, Any], package: Package) -> di
         "Architectures": params.get("Architectures", ["x86_64"]),
         "EphemeralStorage": params.get("EphemeralStorage", {"Size": 512}),
         "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
-        "LoggingConfig": {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{ref.name}"},
+        "LoggingConfig": logging_config(ref.name, {}, params.get("LoggingConfig") or {}),
         "RuntimeVersionConfig": {"RuntimeVersionArn": f"arn:aws:lambda:{ref.region}::runtime:cloudlet"},
     }
-    for member in ("Environment", "DeadLetterConfig", "Layers"):
+    for member in ("Environment", "DeadLetterConfig"):
         if params.get(member):
             config[member] = params[member]
-    if "Layers" in config:
-        config["Layers"] = [{"Arn": arn, "CodeSize": 0} for arn in config["Layers"]]
     set_code(config, package)
     return config
 
 
-def check_runtime(runtime: str | None, handler: str | None) -> None:
+def check_runtime(runtime: str | None, handler: str | None, *, strict: bool = False) -> None:
     if not runtime or not handler:
         raise InvalidParameterValueException(
-            "Runtime and Handler are mandatory parameters for functions created with deployment packages.")
+            "Runtime and Handler are mandatory parameters for functions created with deployment packages."
+        )
     if runtime in DEPRECATED:
         raise InvalidParameterValueException(
             f"The runtime parameter of {runtime} is no longer supported for creating or updating AWS Lambda "
-            "functions. We recommend you use a supported runtime while creating or updating functions.")
+            "functions. We recommend you use a supported runtime while creating or updating functions."
+        )
     if not (runtime.startswith("python3") or runtime.startswith("provided.")):
         raise InvalidParameterValueException(
             f"The runtime {runtime} is not available in cloudlet: it runs python3.x and provided.al2023/al2 "
-            "(custom runtime) functions.")
+            "(custom runtime) functions."
+        )
+    if strict and not runtime_installed(runtime):
+        raise InvalidParameterValueException(not_installed(runtime))
+
+
+def runtime_installed(runtime: str) -> bool:
+    """Python functions run on this interpreter; other Python versions run on it with a warning."""
+    return runtime.startswith("provided.") or runtime == INSTALLED_PYTHON
+
+
+def not_installed(runtime: str) -> str:
+    return (
+        f"The runtime {runtime} is not installed in this cloudlet, which runs {INSTALLED_PYTHON}, and "
+        f"--strict-runtimes is set: use {INSTALLED_PYTHON}, or start cloudlet without --strict-runtimes."
+    )
 
 
 def check_environment(environment: dict[str, Any] | None) -> None:
@@ -81,7 +124,8 @@ def check_environment(environment: dict[str, Any] | None) -> None:
         raise InvalidParameterValueException(
             f"Lambda was unable to configure your environment variables because the environment variables you "
             f"have provided contains reserved keys that are currently not supported for modification. "
-            f"Reserved keys used in this request: {','.join(reserved)}")
+            f"Reserved keys used in this request: {','.join(reserved)}"
+        )
 
 
 def set_code(config: dict[str, Any], package: Package) -> None:
@@ -90,17 +134,35 @@ def set_code(config: dict[str, Any], package: Package) -> None:
     touch(config)
 
 
-def update(config: dict[str, Any], params: dict[str, Any]) -> None:
+def update(config: dict[str, Any], params: dict[str, Any], *, strict: bool = False) -> None:
     for member in _UPDATABLE:
         if member in params:
             config[member] = params[member]
     if "Environment" in params:
         check_environment(params["Environment"])
         config["Environment"] = params["Environment"]
-    if "Layers" in params:
-        config["Layers"] = [{"Arn": arn, "CodeSize": 0} for arn in params["Layers"]]
-    check_runtime(config.get("Runtime"), config.get("Handler"))
+    if "LoggingConfig" in params:
+        config["LoggingConfig"] = logging_config(
+            config["FunctionName"], config.get("LoggingConfig") or {}, params["LoggingConfig"]
+        )
+    check_runtime(config.get("Runtime"), config.get("Handler"), strict=strict)
     touch(config)
+
+
+def logging_config(name: str, current: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """Where a function's logs go (LogGroup) and in which format; log levels only apply to JSON."""
+    merged = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{name}", **current, **given}
+    if merged["LogFormat"] == "JSON":
+        merged.setdefault("ApplicationLogLevel", "INFO")
+        merged.setdefault("SystemLogLevel", "INFO")
+    elif "ApplicationLogLevel" in given or "SystemLogLevel" in given:
+        raise InvalidParameterValueException(
+            "ApplicationLogLevel and SystemLogLevel can only be set when LogFormat is JSON."
+        )
+    else:
+        merged.pop("ApplicationLogLevel", None)
+        merged.pop("SystemLogLevel", None)
+    return merged
 
 
 def touch(config: dict[str, Any]) -> None:
@@ -118,7 +180,9 @@ def published(config: dict[str, Any], version: str, description: str | None) -> 
     return frozen
 
 
-def view(config: dict[str, Any], *, state: str = "Active", update_status: str = "Successful") -> dict[str, Any]:
+def view(
+    config: dict[str, Any], *, state: str = "Active", update_status: str = "Successful"
+) -> dict[str, Any]:
     """The configuration as operations return it: stored fields plus its state."""
     shown = dict(config)
     shown.pop("PublishedFrom", None)  # cloudlet's own bookkeeping
@@ -133,8 +197,15 @@ def view(config: dict[str, Any], *, state: str = "Active", update_status: str = 
     return shown
 
 
-def alias_config(region: str, account: str, name: str, alias: str, version: str, description: str,
-                 routing: dict[str, Any] | None) -> dict[str, Any]:
+def alias_config(
+    region: str,
+    account: str,
+    name: str,
+    alias: str,
+    version: str,
+    description: str,
+    routing: dict[str, Any] | None,
+) -> dict[str, Any]:
     config = {
         "AliasArn": function_arn(region, account, name, alias),
         "Name": alias,

@@ -12,21 +12,22 @@ import logging
 import random
 import shutil
 import tempfile
-import time
 from typing import TYPE_CHECKING, Any
 
 from cloudlet.core import outbox
 from cloudlet.edge.types import Headers, Request, RequestContext
 from cloudlet.runtime.pool import EnvironmentPool, PoolSettings
 from cloudlet.runtime.spec import FunctionSpec, Invocation, InvocationResult, Throttled
-from cloudlet.services.lambda_ import invoke_config, store
+from cloudlet.services.lambda_ import functions, invoke_config, layers, store
 from cloudlet.services.lambda_.destinations import now_iso, send_quietly, to_json
 from cloudlet.services.lambda_.errors import (
     InvalidRequestContentException,
+    InvalidRuntimeException,
     ResourceNotFoundException,
     TooManyRequestsException,
 )
 from cloudlet.services.lambda_.functions import LATEST
+from cloudlet.services.lambda_.logs import LogShipper
 from cloudlet.services.lambda_.names import FunctionRef
 
 if TYPE_CHECKING:
@@ -46,14 +47,18 @@ class Invoker:
         self._scratch = tempfile.mkdtemp(prefix="cloudlet-lambda-")
         settings = PoolSettings(endpoint=_function_endpoint(env), scratch_dir=self._scratch)
         self.pool = EnvironmentPool(env.clock, settings, self._credentials)
+        self.logs = LogShipper(env)
+        self.strict_runtimes = env.config.extra.get("lambda.strict_runtimes") == "true"
 
     async def start(self) -> None:
         self.pool.start()
-        self.env.dispatcher.subscribe(ASYNC_TOPIC, self._deliver, name=ASYNC_CONSUMER,
-                                      max_attempts=ASYNC_ATTEMPTS, backoff=_retry_delay)
+        self.env.dispatcher.subscribe(
+            ASYNC_TOPIC, self._deliver, name=ASYNC_CONSUMER, max_attempts=ASYNC_ATTEMPTS, backoff=_retry_delay
+        )
 
     async def stop(self) -> None:
         await self.pool.close()
+        await self.logs.stop()
         shutil.rmtree(self._scratch, ignore_errors=True)
 
     # -- what to run -------------------------------------------------------------------------------
@@ -62,16 +67,33 @@ class Invoker:
         with self.env.store.read() as conn:
             fn = store.find_function(conn, ref.account, ref.region, ref.name)
             version = self._version(conn, ref) if fn else None
-        if fn is None or version is None:
-            raise ResourceNotFoundException(f"Function not found: {ref.qualified_arn}")
-        config = version.config
+            if fn is None or version is None:
+                raise ResourceNotFoundException(f"Function not found: {ref.qualified_arn}")
+            config = version.config
+            layer_dirs = layers.layer_dirs(conn, config)
+        if self.strict_runtimes and not functions.runtime_installed(config["Runtime"]):
+            raise InvalidRuntimeException(functions.not_installed(config["Runtime"]))
         variables = (config.get("Environment") or {}).get("Variables") or {}
+        log_config = config.get("LoggingConfig") or {}
         return FunctionSpec(
-            name=ref.name, arn=ref.arn, version=version.version, revision=config["RevisionId"],
-            runtime=config["Runtime"], handler=config["Handler"], code_dir=version.code_dir,
-            memory=config["MemorySize"], timeout=config["Timeout"], role=config["Role"],
-            account=ref.account, region=ref.region, environment=dict(variables),
+            name=ref.name,
+            arn=ref.arn,
+            version=version.version,
+            revision=config["RevisionId"],
+            runtime=config["Runtime"],
+            handler=config["Handler"],
+            code_dir=version.code_dir,
+            memory=config["MemorySize"],
+            timeout=config["Timeout"],
+            role=config["Role"],
+            account=ref.account,
+            region=ref.region,
+            environment=dict(variables),
             reserved_concurrency=fn.reserved_concurrency,
+            layers=layer_dirs,
+            log_group_name=log_config.get("LogGroup", ""),
+            log_format=log_config.get("LogFormat", "Text"),
+            log_level=log_config.get("ApplicationLogLevel", ""),
         )
 
     def _version(self, conn: Any, ref: FunctionRef) -> store.Version | None:
@@ -89,22 +111,23 @@ class Invoker:
 
     # -- running -----------------------------------------------------------------------------------
 
-    async def run(self, spec: FunctionSpec, ref: FunctionRef, request_id: str, payload: bytes,
-                  client_context: str | None = None) -> InvocationResult:
-        invocation = Invocation(request_id, payload or b"{}", ref.qualified_arn, client_context=client_context)
+    async def run(
+        self,
+        spec: FunctionSpec,
+        ref: FunctionRef,
+        request_id: str,
+        payload: bytes,
+        client_context: str | None = None,
+    ) -> InvocationResult:
+        invocation = Invocation(
+            request_id, payload or b"{}", ref.qualified_arn, client_context=client_context
+        )
         try:
             result = await self.pool.invoke(spec, invocation)
         except Throttled as exc:
             raise TooManyRequestsException(exc.message, Reason=exc.reason) from None
-        self._keep_log(spec, result)
+        self.logs.add(spec, result)
         return result
-
-    def _keep_log(self, spec: FunctionSpec, result: InvocationResult) -> None:
-        if not result.events:
-            return
-        with self.env.store.db() as conn:
-            store.insert_log_events(conn, spec.account, spec.region, spec.log_group, result.log_stream,
-                                    result.events, int(time.time() * 1000))
 
     async def _credentials(self, spec: FunctionSpec) -> dict[str, str]:
         """The execution role's temporary credentials, issued by cloudlet's STS."""
@@ -112,17 +135,27 @@ class Invoker:
         ctx = RequestContext(Request("POST", "/", "", Headers()), region=spec.region)
         # The session is named after the function, as on AWS; STS wants at least two characters.
         session = spec.name if len(spec.name) > 1 else f"{spec.name}-function"
-        reply = sts.assume_role(ctx, {"RoleArn": spec.role, "RoleSessionName": session[:64],
-                                      "DurationSeconds": 43200})
+        reply = sts.assume_role(
+            ctx, {"RoleArn": spec.role, "RoleSessionName": session[:64], "DurationSeconds": 43200}
+        )
         creds = reply["Credentials"]
-        return {"AWS_ACCESS_KEY_ID": creds["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": creds["SecretAccessKey"],
-                "AWS_SESSION_TOKEN": creds["SessionToken"]}
+        return {
+            "AWS_ACCESS_KEY_ID": creds["AccessKeyId"],
+            "AWS_SECRET_ACCESS_KEY": creds["SecretAccessKey"],
+            "AWS_SESSION_TOKEN": creds["SessionToken"],
+        }
 
     # -- asynchronous invocation -------------------------------------------------------------------
 
     def enqueue(self, ref: FunctionRef, request_id: str, payload: bytes) -> None:
-        event = {"account": ref.account, "region": ref.region, "name": ref.name, "qualifier": ref.qualifier,
-                 "request_id": request_id, "payload": base64.b64encode(payload).decode()}
+        event = {
+            "account": ref.account,
+            "region": ref.region,
+            "name": ref.name,
+            "qualifier": ref.qualifier,
+            "request_id": request_id,
+            "payload": base64.b64encode(payload).decode(),
+        }
         with self.env.store.db() as conn:
             outbox.emit(conn, ASYNC_TOPIC, event)
 
@@ -132,12 +165,16 @@ class Invoker:
         ref = FunctionRef(data["account"], data["region"], data["name"], data["qualifier"])
         try:
             spec = self.resolve(ref)
-        except ResourceNotFoundException:
-            log.info("async invoke %s dropped: %s no longer exists", data["request_id"], ref.qualified_arn)
+        except (ResourceNotFoundException, InvalidRuntimeException) as exc:
+            log.info("async invoke %s of %s dropped: %s", data["request_id"], ref.qualified_arn, exc.message)
             return
-        attempt = AsyncAttempt(ref, spec, data["request_id"], base64.b64decode(data["payload"]), event.attempt)
+        attempt = AsyncAttempt(
+            ref, spec, data["request_id"], base64.b64decode(data["payload"]), event.attempt
+        )
         with self.env.store.read() as conn:
-            settings = store.find_invoke_config(conn, ref.account, ref.region, ref.name, ref.qualifier or LATEST)
+            settings = store.find_invoke_config(
+                conn, ref.account, ref.region, ref.name, ref.qualifier or LATEST
+            )
         max_age = (settings or {}).get("MaximumEventAgeInSeconds", invoke_config.DEFAULT_MAX_AGE)
         if self.env.clock.now() - event.created_at > max_age:
             attempt.count -= 1  # this attempt did not run
@@ -158,8 +195,12 @@ class Invoker:
 
     async def _failed(self, attempt: AsyncAttempt, settings: dict[str, Any] | None, condition: str) -> None:
         """An Event invoke given up on: its record to OnFailure, its event to the dead-letter queue."""
-        log.info("async invoke %s of %s failed for good (%s)", attempt.request_id, attempt.ref.qualified_arn,
-                 condition)
+        log.info(
+            "async invoke %s of %s failed for good (%s)",
+            attempt.request_id,
+            attempt.ref.qualified_arn,
+            condition,
+        )
         target = invoke_config.destination(settings, "OnFailure")
         if target:
             await send_quietly(self.env, target, to_json(attempt.record(condition)))
@@ -168,17 +209,24 @@ class Invoker:
         dead_letter = ((version.config if version else {}).get("DeadLetterConfig") or {}).get("TargetArn")
         if dead_letter:
             message = attempt.error_message()
-            await send_quietly(self.env, dead_letter, attempt.payload.decode(errors="replace") or "{}", {
-                "RequestID": {"DataType": "String", "StringValue": attempt.request_id},
-                "ErrorCode": {"DataType": "Number", "StringValue": "200"},
-                "ErrorMessage": {"DataType": "String", "StringValue": message[:1000] or condition},
-            })
+            await send_quietly(
+                self.env,
+                dead_letter,
+                attempt.payload.decode(errors="replace") or "{}",
+                {
+                    "RequestID": {"DataType": "String", "StringValue": attempt.request_id},
+                    "ErrorCode": {"DataType": "Number", "StringValue": "200"},
+                    "ErrorMessage": {"DataType": "String", "StringValue": message[:1000] or condition},
+                },
+            )
 
 
 class AsyncAttempt:
     """One Event invoke, as its invocation record (AWS's destination format) describes it."""
 
-    def __init__(self, ref: FunctionRef, spec: FunctionSpec, request_id: str, payload: bytes, count: int) -> None:
+    def __init__(
+        self, ref: FunctionRef, spec: FunctionSpec, request_id: str, payload: bytes, count: int
+    ) -> None:
         self.ref, self.spec, self.request_id, self.payload, self.count = ref, spec, request_id, payload, count
         self.result: InvocationResult | None = None
 
@@ -194,9 +242,12 @@ class AsyncAttempt:
         record: dict[str, Any] = {
             "version": "1.0",
             "timestamp": now_iso(),
-            "requestContext": {"requestId": self.request_id,
-                               "functionArn": f"{self.ref.arn}:{self.ref.qualifier or LATEST}",
-                               "condition": condition, "approximateInvokeCount": self.count},
+            "requestContext": {
+                "requestId": self.request_id,
+                "functionArn": f"{self.ref.arn}:{self.ref.qualifier or LATEST}",
+                "condition": condition,
+                "approximateInvokeCount": self.count,
+            },
             "requestPayload": _parsed(self.payload),
         }
         if self.result is not None:
@@ -206,8 +257,11 @@ class AsyncAttempt:
             record["responseContext"] = context
             record["responsePayload"] = _parsed(self.result.payload)
         elif condition == "RetriesExhausted":
-            record["responseContext"] = {"statusCode": 429, "executedVersion": self.spec.version,
-                                         "functionError": "TooManyRequestsException"}
+            record["responseContext"] = {
+                "statusCode": 429,
+                "executedVersion": self.spec.version,
+                "functionError": "TooManyRequestsException",
+            }
         return record
 
 
@@ -229,7 +283,8 @@ def check_json(payload: bytes) -> None:
         json.loads(payload)
     except ValueError as exc:
         raise InvalidRequestContentException(
-            f"Could not parse request body into json: Could not parse payload into json: {exc}") from None
+            f"Could not parse request body into json: Could not parse payload into json: {exc}"
+        ) from None
 
 
 def _retry_delay(attempt: int) -> float:

@@ -10,7 +10,17 @@ from cloudlet.aws.errors import ServiceError
 from cloudlet.edge.types import RequestContext
 from cloudlet.services.base import Provider
 from cloudlet.services.environment import Environment
-from cloudlet.services.lambda_ import code, functions, invoke_config, mappings, names, permissions, store
+from cloudlet.services.lambda_ import (
+    code,
+    functions,
+    invoke_config,
+    layers,
+    mappings,
+    names,
+    permissions,
+    store,
+    urls,
+)
 from cloudlet.services.lambda_.destinations import service_context
 from cloudlet.services.lambda_.errors import (
     InvalidParameterValueException,
@@ -52,12 +62,16 @@ class LambdaProvider(Provider):
     def create_function(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         ref = names.parse(params["FunctionName"], ctx.account_id, ctx.region)
         package = code.unpack(self.env.store, _zip(params.get("Code", {})))
-        config = functions.new_config(ref, params, package)
+        config = functions.new_config(ref, params, package, strict=self.invoker.strict_runtimes)
         with self.env.store.db() as conn:
             if store.find_function(conn, ref.account, ref.region, ref.name):
                 raise ResourceConflictException(f"Function already exist: {ref.name}")
+            if params.get("Layers"):
+                config["Layers"] = layers.function_layers(conn, params["Layers"], ref.account)
             store.insert_function(conn, ref.account, ref.region, ref.name, params.get("Tags") or {})
-            store.put_version(conn, ref.account, ref.region, store.Version(ref.name, LATEST, config, package.code_dir))
+            store.put_version(
+                conn, ref.account, ref.region, store.Version(ref.name, LATEST, config, package.code_dir)
+            )
             if params.get("Publish"):
                 config = self._publish(conn, ref, None).config
         # Pending on creation, as AWS answers; the code is unpacked already, so reads see Active.
@@ -101,7 +115,11 @@ class LambdaProvider(Provider):
         with self.env.store.db() as conn:
             _, latest = self._find(conn, ref, LATEST)
             _check_revision(latest.config, params.get("RevisionId"))
-            functions.update(latest.config, params)
+            functions.update(latest.config, params, strict=self.invoker.strict_runtimes)
+            if "Layers" in params:
+                latest.config["Layers"] = layers.function_layers(conn, params["Layers"], ref.account)
+                if not latest.config["Layers"]:
+                    del latest.config["Layers"]
             store.put_version(conn, ref.account, ref.region, latest)
         self.invoker.pool.retire(ref.arn)
         return functions.view(latest.config, update_status="InProgress")
@@ -114,7 +132,9 @@ class LambdaProvider(Provider):
                 store.delete_version(conn, ref.account, ref.region, ref.name, ref.qualifier)
                 dirs = [version.code_dir]
             elif ref.qualifier == LATEST:
-                raise InvalidParameterValueException("$LATEST version cannot be deleted without deleting the function.")
+                raise InvalidParameterValueException(
+                    "$LATEST version cannot be deleted without deleting the function."
+                )
             else:
                 dirs = [v.code_dir for v in store.list_versions(conn, ref.account, ref.region, ref.name)]
                 store.delete_function(conn, ref.account, ref.region, ref.name)
@@ -150,7 +170,8 @@ class LambdaProvider(Provider):
             if params.get("CodeSha256") and params["CodeSha256"] != latest.config["CodeSha256"]:
                 raise InvalidParameterValueException(
                     f"CodeSHA256 ({params['CodeSha256']}) is different from current CodeSHA256 in $LATEST "
-                    f"({latest.config['CodeSha256']}). Please try again with the CodeSHA256 in $LATEST.")
+                    f"({latest.config['CodeSha256']}). Please try again with the CodeSHA256 in $LATEST."
+                )
             version = self._publish(conn, ref, params.get("Description"))
         return functions.view(version.config)
 
@@ -184,9 +205,15 @@ class LambdaProvider(Provider):
             self._find(conn, ref, params["FunctionVersion"])
             if store.find_alias(conn, ref.account, ref.region, ref.name, params["Name"]):
                 raise ResourceConflictException(f"Alias already exists: {ref.arn}:{params['Name']}")
-            config = functions.alias_config(ref.region, ref.account, ref.name, params["Name"],
-                                            params["FunctionVersion"], params.get("Description", ""),
-                                            params.get("RoutingConfig"))
+            config = functions.alias_config(
+                ref.region,
+                ref.account,
+                ref.name,
+                params["Name"],
+                params["FunctionVersion"],
+                params.get("Description", ""),
+                params.get("RoutingConfig"),
+            )
             store.put_alias(conn, ref.account, ref.region, ref.name, config)
         return config
 
@@ -202,10 +229,15 @@ class LambdaProvider(Provider):
             _check_revision(config, params.get("RevisionId"))
             if "FunctionVersion" in params:
                 self._find(conn, ref, params["FunctionVersion"])
-            updated = functions.alias_config(ref.region, ref.account, ref.name, params["Name"],
-                                             params.get("FunctionVersion", config["FunctionVersion"]),
-                                             params.get("Description", config["Description"]),
-                                             params.get("RoutingConfig", config.get("RoutingConfig")))
+            updated = functions.alias_config(
+                ref.region,
+                ref.account,
+                ref.name,
+                params["Name"],
+                params.get("FunctionVersion", config["FunctionVersion"]),
+                params.get("Description", config["Description"]),
+                params.get("RoutingConfig", config.get("RoutingConfig")),
+            )
             store.put_alias(conn, ref.account, ref.region, ref.name, updated)
         return updated
 
@@ -256,7 +288,8 @@ class LambdaProvider(Provider):
         if value > ACCOUNT_CONCURRENCY - 100:
             raise InvalidParameterValueException(
                 "Specified ReservedConcurrentExecutions for function decreases account's "
-                "UnreservedConcurrentExecution below its minimum value of [100].")
+                "UnreservedConcurrentExecution below its minimum value of [100]."
+            )
         with self.env.store.db() as conn:
             fn, _ = self._find(conn, ref, LATEST)
             fn.reserved_concurrency = value
@@ -267,7 +300,11 @@ class LambdaProvider(Provider):
         ref = self._ref(ctx, params)
         with self.env.store.read() as conn:
             fn, _ = self._find(conn, ref, LATEST)
-        return {} if fn.reserved_concurrency is None else {"ReservedConcurrentExecutions": fn.reserved_concurrency}
+        return (
+            {}
+            if fn.reserved_concurrency is None
+            else {"ReservedConcurrentExecutions": fn.reserved_concurrency}
+        )
 
     def delete_function_concurrency(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         ref = self._ref(ctx, params)
@@ -300,21 +337,187 @@ class LambdaProvider(Provider):
         with self.env.store.read() as conn:
             count = len(store.list_function_names(conn, ctx.account_id, ctx.region, "", 100000))
         return {
-            "AccountLimit": {"TotalCodeSize": 80530636800, "CodeSizeUnzipped": 262144000,
-                             "CodeSizeZipped": 52428800, "ConcurrentExecutions": ACCOUNT_CONCURRENCY,
-                             "UnreservedConcurrentExecutions": ACCOUNT_CONCURRENCY},
+            "AccountLimit": {
+                "TotalCodeSize": 80530636800,
+                "CodeSizeUnzipped": 262144000,
+                "CodeSizeZipped": 52428800,
+                "ConcurrentExecutions": ACCOUNT_CONCURRENCY,
+                "UnreservedConcurrentExecutions": ACCOUNT_CONCURRENCY,
+            },
             "AccountUsage": {"TotalCodeSize": 0, "FunctionCount": count},
         }
 
+    # -- function URLs ---------------------------------------------------------------------------
+
+    def create_function_url_config(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        ref = self._ref(ctx, params)
+        qualifier = urls.qualifier(ref)
+        with self.env.store.db() as conn:
+            self._find(conn, ref)
+            if store.find_url(conn, ref.account, ref.region, ref.name, qualifier):
+                raise ResourceConflictException(
+                    f"Failed to create function url config for [functionArn = {ref.qualified_arn}]. Error message: "
+                    " FunctionUrlConfig exists for this Lambda function"
+                )
+            url_id = urls.new_id()
+            config = urls.new_config(ref, url_id, self.env.config.port, params)
+            store.put_url(
+                conn, store.FunctionUrl(url_id, ref.account, ref.region, ref.name, qualifier, config)
+            )
+        return urls.created_view(config)
+
+    def get_function_url_config(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        ref = self._ref(ctx, params)
+        with self.env.store.read() as conn:
+            return self._url(conn, ref).config
+
+    def update_function_url_config(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        ref = self._ref(ctx, params)
+        with self.env.store.db() as conn:
+            url = self._url(conn, ref)
+            urls.update(url.config, params)
+            store.put_url(conn, url)
+        return url.config
+
+    def delete_function_url_config(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        ref = self._ref(ctx, params)
+        with self.env.store.db() as conn:
+            store.delete_url(conn, self._url(conn, ref).url_id)
+        return {}
+
+    def list_function_url_configs(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        ref = self._ref(ctx, params)
+        with self.env.store.read() as conn:
+            self._find(conn, ref, LATEST)
+            configs = [url.config for url in store.list_urls(conn, ref.account, ref.region, ref.name)]
+        page, marker = _paged(configs, params, lambda config: config["FunctionArn"])
+        return {"FunctionUrlConfigs": page, **({"NextMarker": marker} if marker else {})}
+
+    def _url(self, conn: Any, ref: FunctionRef) -> store.FunctionUrl:
+        self._find(conn, ref)
+        url = store.find_url(conn, ref.account, ref.region, ref.name, urls.qualifier(ref))
+        if url is None:
+            raise ResourceNotFoundException("The resource you requested does not exist.")
+        return url
+
+    # -- layers ----------------------------------------------------------------------------------
+
+    def publish_layer_version(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        region, account, name = layers.parse_name(params["LayerName"], ctx.account_id, ctx.region)
+        package = code.unpack(self.env.store, _zip(params.get("Content") or {}), kind="layers")
+        with self.env.store.db() as conn:
+            version = store.next_layer_version(conn, account, region, name)
+            config = layers.new_version(region, account, name, version, params, package)
+            store.put_layer_version(
+                conn, account, region, store.LayerVersion(name, version, config, package.code_dir)
+            )
+        return config
+
+    def get_layer_version(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        region, account, name = layers.parse_name(params["LayerName"], ctx.account_id, ctx.region)
+        return self._layer_version(account, region, name, params["VersionNumber"], ctx.account_id)
+
+    def get_layer_version_by_arn(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        region, account, name, version = layers.parse_version_arn(params["Arn"])
+        return self._layer_version(account, region, name, version, ctx.account_id)
+
+    def _layer_version(
+        self, account: str, region: str, name: str, version: int, caller: str
+    ) -> dict[str, Any]:
+        with self.env.store.read() as conn:
+            layer = self._layer(conn, account, region, name, version)
+        layers.check_access(layer, account, caller, layer.config["LayerVersionArn"])
+        return layer.config
+
+    @staticmethod
+    def _layer(conn: Any, account: str, region: str, name: str, version: int) -> store.LayerVersion:
+        layer = store.find_layer_version(conn, account, region, name, version)
+        if layer is None:
+            raise ResourceNotFoundException("The resource you requested does not exist.")
+        return layer
+
+    def add_layer_version_permission(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        region, account, name = layers.parse_name(params["LayerName"], ctx.account_id, ctx.region)
+        with self.env.store.db() as conn:
+            layer = self._layer(conn, account, region, name, params["VersionNumber"])
+            result = layers.add_permission(layer, params)
+            store.set_layer_policy(conn, account, region, layer)
+        return result
+
+    def remove_layer_version_permission(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        region, account, name = layers.parse_name(params["LayerName"], ctx.account_id, ctx.region)
+        with self.env.store.db() as conn:
+            layer = self._layer(conn, account, region, name, params["VersionNumber"])
+            layers.remove_permission(layer, params["StatementId"], params.get("RevisionId"))
+            store.set_layer_policy(conn, account, region, layer)
+        return {}
+
+    def get_layer_version_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        region, account, name = layers.parse_name(params["LayerName"], ctx.account_id, ctx.region)
+        with self.env.store.read() as conn:
+            return layers.policy_view(self._layer(conn, account, region, name, params["VersionNumber"]))
+
+    def list_layers(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        with self.env.store.read() as conn:
+            versions = store.list_layer_versions(conn, ctx.account_id, ctx.region)
+        latest: dict[str, dict[str, Any]] = {}
+        for layer in versions:  # newest first within each name
+            if layer.name not in latest and layers.compatible(
+                layer.config, params.get("CompatibleRuntime"), params.get("CompatibleArchitecture")
+            ):
+                latest[layer.name] = layer.config
+        items = [
+            {
+                "LayerName": name,
+                "LayerArn": config["LayerArn"],
+                "LatestMatchingVersion": layers.list_item(config),
+            }
+            for name, config in sorted(latest.items())
+        ]
+        page, marker = _paged(items, params, lambda item: item["LayerName"])
+        return {"Layers": page, **({"NextMarker": marker} if marker else {})}
+
+    def list_layer_versions(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        region, account, name = layers.parse_name(params["LayerName"], ctx.account_id, ctx.region)
+        with self.env.store.read() as conn:
+            versions = store.list_layer_versions(conn, account, region, name)
+        items = [
+            layers.list_item(v.config)
+            for v in versions
+            if layers.compatible(
+                v.config, params.get("CompatibleRuntime"), params.get("CompatibleArchitecture")
+            )
+        ]
+        page, marker = _paged(items, params, lambda item: str(item["Version"]))
+        return {"LayerVersions": page, **({"NextMarker": marker} if marker else {})}
+
+    def delete_layer_version(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        region, account, name = layers.parse_name(params["LayerName"], ctx.account_id, ctx.region)
+        with self.env.store.db() as conn:  # deleting what is not there succeeds, as on AWS
+            store.delete_layer_version(conn, account, region, name, params["VersionNumber"])
+        return {}
+
     # -- event source mappings -------------------------------------------------------------------
 
-    async def create_event_source_mapping(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    async def create_event_source_mapping(
+        self, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
         ref = self._ref(ctx, params)
         kind = mappings.source_kind(params.get("EventSourceArn"))
         config = mappings.new(ref, params, kind)
         await self._check_source(ctx, kind, config["EventSourceArn"])
-        mapping = store.Mapping(config["UUID"], ref.account, ref.region, config["FunctionArn"],
-                                config["EventSourceArn"], config, "Creating", 1, "No records processed", None)
+        mapping = store.Mapping(
+            config["UUID"],
+            ref.account,
+            ref.region,
+            config["FunctionArn"],
+            config["EventSourceArn"],
+            config,
+            "Creating",
+            1,
+            "No records processed",
+            None,
+        )
         with self.env.store.db() as conn:
             self._find(conn, ref)
             self._check_unique(conn, mapping)
@@ -362,10 +565,19 @@ class LambdaProvider(Provider):
             ref = names.parse(params["FunctionName"], ctx.account_id, ctx.region)
             function_arn, any_qualifier = ref.qualified_arn, ref.qualifier is None
         with self.env.store.read() as conn:
-            found = store.list_mappings(conn, ctx.account_id, ctx.region, params.get("EventSourceArn"), function_arn,
-                                        params.get("Marker") or "", limit + 1, any_qualifier=any_qualifier)
-        result: dict[str, Any] = {"EventSourceMappings": [mappings.view(m.config, m.state, m.last_result)
-                                                          for m in found[:limit]]}
+            found = store.list_mappings(
+                conn,
+                ctx.account_id,
+                ctx.region,
+                params.get("EventSourceArn"),
+                function_arn,
+                params.get("Marker") or "",
+                limit + 1,
+                any_qualifier=any_qualifier,
+            )
+        result: dict[str, Any] = {
+            "EventSourceMappings": [mappings.view(m.config, m.state, m.last_result) for m in found[:limit]]
+        }
         if len(found) > limit:
             result["NextMarker"] = found[limit - 1].uuid
         return result
@@ -384,17 +596,20 @@ class LambdaProvider(Provider):
             if kind == mappings.SQS:
                 raise InvalidParameterValueException(
                     "Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue."
-                    " SQS Error Message: The specified queue does not exist for this wsdl version.") from None
+                    " SQS Error Message: The specified queue does not exist for this wsdl version."
+                ) from None
             raise InvalidParameterValueException(f"Stream not found: {arn}") from None
 
     @staticmethod
     def _check_unique(conn: Any, mapping: store.Mapping) -> None:
-        for other in store.list_mappings(conn, mapping.account, mapping.region, mapping.source_arn,
-                                         mapping.function_arn, "", 1):
+        for other in store.list_mappings(
+            conn, mapping.account, mapping.region, mapping.source_arn, mapping.function_arn, "", 1
+        ):
             raise ResourceConflictException(
-                f"The event source arn (\" {mapping.source_arn} \") and function (\" {mapping.function_arn.split(':')[6]}"
-                f" \") provided mapping already exists. Please update or delete the existing mapping with UUID"
-                f" {other.uuid}")
+                f'The event source arn (" {mapping.source_arn} ") and function (" {mapping.function_arn.split(":")[6]}'
+                f' ") provided mapping already exists. Please update or delete the existing mapping with UUID'
+                f" {other.uuid}"
+            )
 
     @staticmethod
     def _mapping(conn: Any, ctx: RequestContext, uuid: str) -> store.Mapping:
@@ -408,50 +623,66 @@ class LambdaProvider(Provider):
     def put_function_event_invoke_config(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return self._write_invoke_config(ctx, params, replace=True)
 
-    def update_function_event_invoke_config(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    def update_function_event_invoke_config(
+        self, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
         return self._write_invoke_config(ctx, params, replace=False)
 
     def get_function_event_invoke_config(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         ref = self._ref(ctx, params)
         with self.env.store.read() as conn:
             self._find(conn, ref)
-            config = store.find_invoke_config(conn, ref.account, ref.region, ref.name, ref.qualifier or LATEST)
+            config = store.find_invoke_config(
+                conn, ref.account, ref.region, ref.name, ref.qualifier or LATEST
+            )
         if config is None:
-            raise ResourceNotFoundException(f"The function {ref.arn}:{ref.qualifier or LATEST} doesn't have an"
-                                            " EventInvokeConfig")
+            raise ResourceNotFoundException(
+                f"The function {ref.arn}:{ref.qualifier or LATEST} doesn't have an EventInvokeConfig"
+            )
         return invoke_config.view(config)
 
-    def delete_function_event_invoke_config(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    def delete_function_event_invoke_config(
+        self, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
         ref = self._ref(ctx, params)
         with self.env.store.db() as conn:
             self._find(conn, ref)
-            if not store.delete_invoke_config(conn, ref.account, ref.region, ref.name, ref.qualifier or LATEST):
-                raise ResourceNotFoundException(f"The function {ref.arn}:{ref.qualifier or LATEST} doesn't have an"
-                                                " EventInvokeConfig")
+            if not store.delete_invoke_config(
+                conn, ref.account, ref.region, ref.name, ref.qualifier or LATEST
+            ):
+                raise ResourceNotFoundException(
+                    f"The function {ref.arn}:{ref.qualifier or LATEST} doesn't have an EventInvokeConfig"
+                )
         return {}
 
-    def list_function_event_invoke_configs(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    def list_function_event_invoke_configs(
+        self, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
         ref = self._ref(ctx, params)
         limit = params.get("MaxItems") or 50
         start = int(params.get("Marker") or 0) if str(params.get("Marker") or "0").isdigit() else 0
         with self.env.store.read() as conn:
             self._find(conn, ref, LATEST)
             configs = store.list_invoke_configs(conn, ref.account, ref.region, ref.name)
-        result: dict[str, Any] = {"FunctionEventInvokeConfigs": [invoke_config.view(c)
-                                                                 for c in configs[start:start + limit]]}
+        result: dict[str, Any] = {
+            "FunctionEventInvokeConfigs": [invoke_config.view(c) for c in configs[start : start + limit]]
+        }
         if len(configs) > start + limit:
             result["NextMarker"] = str(start + limit)
         return result
 
-    def _write_invoke_config(self, ctx: RequestContext, params: dict[str, Any], *, replace: bool) -> dict[str, Any]:
+    def _write_invoke_config(
+        self, ctx: RequestContext, params: dict[str, Any], *, replace: bool
+    ) -> dict[str, Any]:
         ref = self._ref(ctx, params)
         qualifier = ref.qualifier or LATEST
         with self.env.store.db() as conn:
             self._find(conn, ref)
             current = store.find_invoke_config(conn, ref.account, ref.region, ref.name, qualifier)
             if current is None and not replace:
-                raise ResourceNotFoundException(f"The function {ref.arn}:{qualifier} doesn't have an"
-                                                " EventInvokeConfig")
+                raise ResourceNotFoundException(
+                    f"The function {ref.arn}:{qualifier} doesn't have an EventInvokeConfig"
+                )
             config = invoke_config.build(f"{ref.arn}:{qualifier}", params, None if replace else current)
             store.put_invoke_config(conn, ref.account, ref.region, ref.name, qualifier, config)
         return invoke_config.view(config)
@@ -464,7 +695,9 @@ class LambdaProvider(Provider):
         kind = params.get("InvocationType", "RequestResponse")
         limit = ASYNC_PAYLOAD_LIMIT if kind == "Event" else SYNC_PAYLOAD_LIMIT
         if len(payload) > limit:
-            raise RequestEntityTooLargeException(f"Request must be smaller than {limit} bytes for the InvokeFunction operation")
+            raise RequestEntityTooLargeException(
+                f"Request must be smaller than {limit} bytes for the InvokeFunction operation"
+            )
         check_json(payload)
         spec = self.invoker.resolve(ref)
         if kind == "DryRun":
@@ -476,7 +709,11 @@ class LambdaProvider(Provider):
         if client_context:
             client_context = base64.b64decode(client_context).decode(errors="replace")
         result = await self.invoker.run(spec, ref, ctx.request_id, payload, client_context)
-        output: dict[str, Any] = {"StatusCode": 200, "Payload": result.payload, "ExecutedVersion": spec.version}
+        output: dict[str, Any] = {
+            "StatusCode": 200,
+            "Payload": result.payload,
+            "ExecutedVersion": spec.version,
+        }
         if result.function_error:
             output["FunctionError"] = result.function_error
         if params.get("LogType") == "Tail":
@@ -490,7 +727,9 @@ class LambdaProvider(Provider):
         return names.parse(params["FunctionName"], ctx.account_id, ctx.region, params.get("Qualifier"))
 
     @staticmethod
-    def _find(conn: Any, ref: FunctionRef, qualifier: str | None = None) -> tuple[store.Function, store.Version]:
+    def _find(
+        conn: Any, ref: FunctionRef, qualifier: str | None = None
+    ) -> tuple[store.Function, store.Version]:
         qualifier = qualifier or ref.qualifier or LATEST
         fn = store.find_function(conn, ref.account, ref.region, ref.name)
         if fn is not None and not (qualifier == LATEST or qualifier.isdigit()):
@@ -521,15 +760,28 @@ def _zip(source: dict[str, Any]) -> bytes:
         return source["ZipFile"]
     if source.get("S3Bucket") or source.get("ImageUri"):
         raise InvalidParameterValueException(
-            "cloudlet takes function code as ZipFile; S3Bucket/S3Key and container images are not supported yet.")
+            "cloudlet takes function code as ZipFile; S3Bucket/S3Key and container images are not supported yet."
+        )
     raise InvalidParameterValueException("Please provide a source for function code.")
+
+
+def _paged(
+    items: list[dict[str, Any]], params: dict[str, Any], key: Any
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of `items` after the Marker (an item's key), and the marker of the next page."""
+    limit = params.get("MaxItems") or 50
+    after = _unmarker(params.get("Marker"))
+    start = next((i + 1 for i, item in enumerate(items) if key(item) == after), 0) if after else 0
+    page = items[start : start + limit]
+    return page, _marker(key(page[-1])) if len(items) > start + limit else None
 
 
 def _check_revision(config: dict[str, Any], revision: str | None) -> None:
     if revision is not None and revision != config["RevisionId"]:
         raise PreconditionFailedException(
             "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API "
-            "to retrieve the latest Revision Id")
+            "to retrieve the latest Revision Id"
+        )
 
 
 def _marker(name: str) -> str:
@@ -543,4 +795,3 @@ def _unmarker(marker: str | None) -> str:
         return base64.urlsafe_b64decode(marker.encode()).decode()
     except (ValueError, UnicodeDecodeError):
         raise InvalidParameterValueException("Invalid marker") from None
-
