@@ -49,6 +49,8 @@ _SERVICE_STYLES: dict[str, _Style | None] = {
                   missing_message="The request must contain the parameter {name}."),
     "cloudwatch": _Style(missing="MissingParameter", missing_message="The parameter {name} is required."),
     "logs": _Style(code="InvalidParameterException"),
+    "apigatewayv2": _Style(code="BadRequestException"),  # its model has no ValidationException
+    "apigateway": _Style(code="BadRequestException"),  # nor has this one
 }
 
 
