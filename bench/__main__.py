@@ -9,13 +9,16 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from bench import dynamodb as ddb_bench
 from bench import loads, measure, report
+from bench import s3 as s3_bench
 from bench import sqs as sqs_bench
 from bench.client import TargetFailed, sts_client, wait_ready
 from bench.peers import DEFAULT_TARGETS, FIGURES, TARGETS, Running, Target
 
-report.ROWS = (*report.ROWS, *sqs_bench.ROWS)
-KNOWN_FIGURES = (*FIGURES, *sqs_bench.FIGURES, sqs_bench.ALIAS)
+report.ROWS = (*report.ROWS, *sqs_bench.ROWS, *ddb_bench.ROWS, *s3_bench.ROWS)
+KNOWN_FIGURES = (*FIGURES, *sqs_bench.FIGURES, sqs_bench.ALIAS, *ddb_bench.FIGURES, ddb_bench.ALIAS,
+                 *s3_bench.FIGURES, s3_bench.ALIAS)
 
 
 @dataclass(frozen=True)
@@ -25,9 +28,12 @@ class Settings:
     sts_warmup: int = 200
     load: loads.Load = field(default_factory=loads.Load)
     sqs: sqs_bench.SqsSettings = field(default_factory=sqs_bench.SqsSettings)
+    dynamodb: ddb_bench.DdbSettings = field(default_factory=ddb_bench.DdbSettings)
+    s3: s3_bench.S3Settings = field(default_factory=s3_bench.S3Settings)
 
 
-QUICK = Settings(starts=2, sts_calls=300, sts_warmup=50, load=loads.Load(seconds=3), sqs=sqs_bench.QUICK)
+QUICK = Settings(starts=2, sts_calls=300, sts_warmup=50, load=loads.Load(seconds=3), sqs=sqs_bench.QUICK,
+                 dynamodb=ddb_bench.QUICK, s3=s3_bench.QUICK)
 
 
 def _names(text: str, known: tuple[str, ...] | dict[str, Target], what: str) -> list[str]:
@@ -50,7 +56,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    figures = sqs_bench.expand(_names(args.only, KNOWN_FIGURES, "figure"))
+    figures = s3_bench.expand(ddb_bench.expand(sqs_bench.expand(_names(args.only, KNOWN_FIGURES, "figure"))))
     targets = _names(args.targets, TARGETS, "target")
     settings = QUICK if args.quick else Settings()
     if "capacity" in figures and loads.wrk_path() is None:
@@ -67,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_target(target: Target, figures: list[str], settings: Settings) -> dict[str, Any]:
-    wanted = [f for f in figures if f in target.figures or sqs_bench.applies(target.name, f)]
+    wanted = [f for f in figures if f in target.figures or sqs_bench.applies(target.name, f)
+              or ddb_bench.applies(target.name, f) or s3_bench.applies(target.name, f)]
     result: dict[str, Any] = {"version": target.version(), "about": target.about, "figures": {}, "errors": {}}
     _say(f"{target.name} {result['version']}: {', '.join(wanted)}")
     if "startup" in wanted:
@@ -95,6 +102,9 @@ def _measure_live(result: dict[str, Any], wanted: list[str], running: Running, c
         if "rss" in result["figures"]:
             result["figures"]["rss"]["after_load_rss_mb"] = round(running.rss_bytes() / measure.MB, 1)
     sqs_bench.measure(running.endpoint, wanted, settings.sqs, lambda figure, take: _take(result, figure, take))
+    s3_bench.measure(running, wanted, settings.s3, lambda figure, take: _take(result, figure, take))
+    # Last: its durability figure kills and restarts the target.
+    ddb_bench.measure(running, wanted, settings.dynamodb, lambda figure, take: _take(result, figure, take))
 
 
 def _take(result: dict[str, Any], figure: str, take: Callable[[], Any]) -> None:

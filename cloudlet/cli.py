@@ -1,4 +1,4 @@
-"""`cloudlet up | status | services | reset`."""
+"""`cloudlet up | status | services | reset | logs | deploy`."""
 
 from __future__ import annotations
 
@@ -27,10 +27,23 @@ def _up_parser(sub: argparse._SubParsersAction) -> None:
     up.add_argument("--workers", type=int, default=1, help="edge worker processes sharing the data directory")
     up.add_argument("--cors-origins", default="*", help="comma-separated origins allowed to call the AWS API")
     up.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+    up.add_argument("--strict-runtimes", action="store_true",
+                    help="refuse Lambda Python runtimes other than this interpreter's, instead of running them on it")
 
 
 def _endpoint_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL", f"http://localhost:{DEFAULT_PORT}"))
+
+
+def _deploy_parser(sub: argparse._SubParsersAction) -> None:
+    deploy = sub.add_parser("deploy", help="package local code and deploy a CloudFormation/SAM template")
+    deploy.add_argument("template", help="template file (JSON or YAML)")
+    deploy.add_argument("--stack-name", help="default: the template directory's name")
+    deploy.add_argument("--parameter-overrides", nargs="*", default=[], metavar="KEY=VALUE")
+    deploy.add_argument("--capabilities", nargs="*", help="default: every IAM and macro capability")
+    deploy.add_argument("--s3-bucket", help="where packaged code goes (default: cloudlet-deploy-artifacts)")
+    deploy.add_argument("--region", default=None)
+    _endpoint_args(deploy)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,8 +52,15 @@ def build_parser() -> argparse.ArgumentParser:
     _up_parser(sub)
     for name, text in (("status", "health of a running cloudlet"), ("reset", "wipe all state of a running cloudlet")):
         _endpoint_args(sub.add_parser(name, help=text))
+    _deploy_parser(sub)
     services = sub.add_parser("services", help="which operations of each service are implemented")
     services.add_argument("--markdown", action="store_true", help="print docs/coverage.md")
+    logs = sub.add_parser("logs", help="print a Lambda function's logs (/aws/lambda/FUNCTION)")
+    logs.add_argument("function")
+    logs.add_argument("--follow", "-f", action="store_true", help="keep printing new events")
+    logs.add_argument("--since", default="10m", help="how far back to start: 30s, 10m, 2h, 1d (default 10m)")
+    logs.add_argument("--region", default=None)
+    _endpoint_args(logs)
     return parser
 
 
@@ -50,6 +70,12 @@ def main(argv: list[str] | None = None) -> int:
         return up(args)
     if args.command == "services":
         return services(args.markdown)
+    if args.command == "deploy":
+        from cloudlet.services.cloudformation.deploy_command import run  # boto3: only for this command
+
+        return run(args)
+    if args.command == "logs":
+        return logs(args)
     path, method = {"status": ("health", "GET"), "reset": ("reset", "POST")}[args.command]
     return _call(args.endpoint_url, path, method)
 
@@ -62,13 +88,28 @@ def up(args: argparse.Namespace) -> int:
         host=args.host, port=args.port, data_dir=data_dir, region=args.region, auth=args.auth == "on",
         credentials_file=args.credentials, fsync=args.fsync, workers=max(1, args.workers),
         cors_origins=tuple(o.strip() for o in args.cors_origins.split(",") if o.strip()),
-        log_level=args.log_level,
+        log_level=args.log_level, extra={"lambda.strict_runtimes": "true"} if args.strict_runtimes else {},
     )
     try:
         return serve(config)
     finally:
         if args.ephemeral:
             shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def logs(args: argparse.Namespace) -> int:
+    from cloudlet.services.lambda_ import tail
+
+    try:
+        since = tail.parse_since(args.since)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    try:
+        return tail.tail(args.endpoint_url, args.region or tail.default_region(), args.function,
+                         follow=args.follow, since=since)
+    except KeyboardInterrupt:
+        return 0
 
 
 def _call(endpoint: str, path: str, method: str) -> int:

@@ -19,15 +19,20 @@ if TYPE_CHECKING:
 # botocore service name -> "module:Class" of its provider, imported on first use so that
 # start-up pays only for what is called.
 PROVIDERS: dict[str, str] = {
+    "apigatewayv2": "cloudlet.services.apigatewayv2.provider:ApiGatewayV2Provider",
+    "cloudformation": "cloudlet.services.cloudformation.provider:CloudFormationProvider",
+    "cloudfront": "cloudlet.services.cloudfront.provider:CloudFrontProvider",
     "dynamodb": "cloudlet.services.dynamodb.provider:DynamoDBProvider",
     "dynamodbstreams": "cloudlet.services.dynamodbstreams.provider:DynamoDBStreamsProvider",
     "lambda": "cloudlet.services.lambda_.provider:LambdaProvider",
+    "logs": "cloudlet.services.logs.provider:LogsProvider",
     "s3": "cloudlet.services.s3.provider:S3Provider",
     "ses": "cloudlet.services.ses.provider:SesProvider",
     "sesv2": "cloudlet.services.sesv2.provider:SesV2Provider",
     "sns": "cloudlet.services.sns.provider:SnsProvider",
     "sqs": "cloudlet.services.sqs.provider:SqsProvider",
     "sts": "cloudlet.services.sts.provider:StsProvider",
+    "apigateway": "cloudlet.services.apigateway.provider:ApiGatewayProvider",
 }
 
 
@@ -41,9 +46,14 @@ CREDENTIAL_ISSUERS: tuple[str, ...] = ("sts",)
 # `async handle(request) -> Response`. Checked in this order before AWS API detection.
 # Route modules are imported at start-up: keep them light and import heavy code in handle().
 ROUTES: dict[str, str] = {
+    "cloudfront": "cloudlet.services.cloudfront.routes:CloudFrontRoute",
+    "execute-api": "cloudlet.services.gateway.route:GatewayRoute",
+    "lambda-url": "cloudlet.services.lambda_.url_route:FunctionUrlRoute",
     "s3-post": "cloudlet.services.s3.post:create_route",
+    "s3-website": "cloudlet.services.s3.website:WebsiteRoute",
     "sns": "cloudlet.services.sns.routes:SnsRoutes",
     "ses": "cloudlet.services.mail.mailbox:MailboxRoute",
+    "s3-cors": "cloudlet.services.s3.cors_route:CorsRoute",
 }
 
 

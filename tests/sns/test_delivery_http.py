@@ -35,7 +35,7 @@ class Subscriber:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def next(self, timeout: float = 5) -> tuple[dict, str]:
+    def next(self, timeout: float = 15) -> tuple[dict, str]:
         return self.received.get(timeout=timeout)
 
     def close(self) -> None:
