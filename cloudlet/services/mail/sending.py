@@ -32,6 +32,19 @@ def send_raw(conn: sqlite3.Connection, account_id: str, region: str, api: str, d
     return message_id
 
 
+def send_notification(conn: sqlite3.Connection, account_id: str, region: str, source: str, recipient: str,
+                      subject: str, text: str, now: float, relay: bool) -> str:
+    """Mail SNS sends to an email or email-json subscriber from its own address: no sender check, and
+    not counted in SES's quota or statistics."""
+    message = composing.Simple(source=source, to=[recipient], subject=subject, text=text)
+    composing.check_recipients(message.recipients)
+    message_id = composing.new_message_id(now)
+    raw = composing.build(message, message_id, now)
+    _keep(conn, account_id, region, store.Message(message_id, store.NOT_SES, source, [recipient], subject, raw, now,
+                                                  None), relay)
+    return message_id
+
+
 def _keep(conn: sqlite3.Connection, account_id: str, region: str, message: store.Message, relay: bool) -> None:
     store.insert_message(conn, account_id, region, message)
     if relay:

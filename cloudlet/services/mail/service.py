@@ -39,6 +39,12 @@ class Mail:
             return sending.send_raw(conn, account_id, region, api, data, source, destinations, self.now(),
                                     self.smtp is not None)
 
+    def send_notification(self, account_id: str, region: str, source: str, recipient: str, subject: str,
+                          text: str) -> str:
+        with self.env.store.db() as conn:
+            return sending.send_notification(conn, account_id, region, source, recipient, subject, text, self.now(),
+                                             self.smtp is not None)
+
     def template(self, account_id: str, region: str, name: str) -> store.Template:
         with self.env.store.read() as conn:
             template = store.find_template(conn, account_id, region, name)

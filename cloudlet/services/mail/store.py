@@ -10,6 +10,7 @@ from typing import Any
 from cloudlet.core.migrations import Migration
 
 NAMESPACE = "mail"
+NOT_SES = "sns"  # the `api` of mail SNS's email protocols send: in the mailbox, not in SES's counts
 
 MIGRATIONS = (
     Migration("0001_identities_templates_messages", """
@@ -215,14 +216,14 @@ def list_messages(conn: sqlite3.Connection, account_id: str | None, region: str 
 
 
 def sent_since(conn: sqlite3.Connection, account_id: str, region: str, since: float) -> int:
-    return conn.execute("SELECT COUNT(*) FROM mail_messages WHERE account_id = ? AND region = ? AND created_at >= ?",
-                        (account_id, region, since)).fetchone()[0]
+    return conn.execute("SELECT COUNT(*) FROM mail_messages WHERE account_id = ? AND region = ? AND created_at >= ?"
+                        f" AND api != '{NOT_SES}'", (account_id, region, since)).fetchone()[0]
 
 
 def attempts_by_bucket(conn: sqlite3.Connection, account_id: str, region: str, since: float,
                        bucket: int) -> list[tuple[float, int]]:
     rows = conn.execute(
         "SELECT CAST(created_at / ? AS INTEGER) * ?, COUNT(*) FROM mail_messages"
-        " WHERE account_id = ? AND region = ? AND created_at >= ? GROUP BY 1 ORDER BY 1",
+        f" WHERE account_id = ? AND region = ? AND created_at >= ? AND api != '{NOT_SES}' GROUP BY 1 ORDER BY 1",
         (bucket, bucket, account_id, region, since)).fetchall()
     return [(row[0], row[1]) for row in rows]

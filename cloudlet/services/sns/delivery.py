@@ -30,9 +30,10 @@ log = logging.getLogger("cloudlet.sns")
 CONSUMER = "sns.deliver"
 MAX_ATTEMPTS = 10_000  # the handler decides when to give up, per protocol
 BACKOFF = exponential_backoff(base=1.0, cap=20.0)
-_ATTEMPTS = {"sqs": 25, "lambda": 25, "firehose": 25}
+_ATTEMPTS = {"sqs": 25, "lambda": 25, "firehose": 25, "email": 25, "email-json": 25}
 _HTTP_TIMEOUT = 15.0
 CONFIRMATION_ATTEMPTS = 4
+EMAIL_PROTOCOLS = ("email", "email-json")
 SNS_USER_ID = "AIDAIT2UOQQY3AUEKVGXU"  # the sender id AWS's SNS deliveries carry
 
 
@@ -49,7 +50,11 @@ class Deliveries:
         payload = event.payload
         if payload["kind"] != "notification":
             try:
-                await self._post(payload["endpoint"], payload["body"], payload["headers"])
+                if payload.get("protocol") in EMAIL_PROTOCOLS:
+                    await self._mail(payload["account"], payload["region"], payload["endpoint"], payload["subject"],
+                                     payload["body"])
+                else:
+                    await self._post(payload["endpoint"], payload["body"], payload["headers"])
             except DeliveryFailed:
                 if event.attempt < CONFIRMATION_ATTEMPTS:
                     raise
@@ -77,6 +82,9 @@ class Deliveries:
             await self._post(sub.endpoint, body, headers)
         elif sub.protocol == "lambda":
             await self._invoke(sub, record, version)
+        elif sub.protocol in EMAIL_PROTOCOLS:
+            subject, body = envelope.email(sub, envelope.notification(sub, record, self.signer, version))
+            await self._mail(sub.account_id, sub.region, sub.endpoint, subject, body)
         else:
             log.info("SNS protocol %s is not delivered by cloudlet; dropping message %s", sub.protocol,
                      record["message_id"])
@@ -123,6 +131,15 @@ class Deliveries:
         result = provider.invoke(_service_context("lambda", "Invoke", region, sub.account_id), params)
         if inspect.isawaitable(result):
             await result
+
+    # -- email and email-json ----------------------------------------------------------------------
+
+    async def _mail(self, account: str, region: str, address: str, subject: str, body: str) -> None:
+        """Into SES's mailbox (and its SMTP relay when one is configured), from SNS's own address."""
+        if not self.env.registry.implements("ses"):
+            raise DeliveryFailed("SES is not available in this cloudlet")
+        ses = await self.env.registry.provider("ses")
+        ses.mail.send_notification(account, region, envelope.EMAIL_SENDER, address, subject, body)
 
     # -- http ------------------------------------------------------------------------------------
 

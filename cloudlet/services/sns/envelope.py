@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 from urllib.parse import quote
@@ -14,6 +15,18 @@ CONFIRM_TEXT = ("You have chosen to subscribe to the topic {topic}.\n"
 UNSUBSCRIBE_TEXT = ("You have chosen to deactivate subscription {arn}.\n"
                     "To cancel this operation and restore the subscription, visit the SubscribeURL included in"
                     " this message.")
+
+
+EMAIL_SENDER = "AWS Notifications <no-reply@sns.amazonaws.com>"
+EMAIL_SUBJECT = "AWS Notification Message"
+CONFIRM_SUBJECT = "AWS Notification - Subscription Confirmation"
+EMAIL_CONFIRM_TEXT = ("You have chosen to subscribe to the topic: \n{topic}\n\n"
+                      "To confirm this subscription, click or visit the link below "
+                      "(If this was in error no action is necessary):\n{url}\n")
+EMAIL_FOOTER = ("\n\n--\nIf you wish to stop receiving notifications from this topic, please click or visit the "
+                "link below to unsubscribe:\n{url}\n\nPlease do not reply directly to this email. If you have any "
+                "questions or comments regarding this email, please contact us at "
+                "https://aws.amazon.com/support")
 
 
 def unsubscribe_url(base_url: str, subscription_arn: str) -> str:
@@ -63,6 +76,21 @@ def confirmation(kind: str, sub_arn: str, topic_arn: str, token: str, base_url: 
     }
     signer.sign(envelope, base_url)
     return envelope
+
+
+def email(sub: store.Subscription, envelope: dict[str, Any]) -> tuple[str, str]:
+    """(subject, body) of the mail an email or email-json subscriber gets for a notification."""
+    subject = envelope.get("Subject") or EMAIL_SUBJECT
+    if sub.protocol == "email-json":
+        return subject, json.dumps(envelope, indent=2)
+    return subject, envelope["Message"] + EMAIL_FOOTER.format(url=envelope["UnsubscribeURL"])
+
+
+def email_confirmation(protocol: str, message: dict[str, Any]) -> tuple[str, str]:
+    """(subject, body) of the mail that asks an email or email-json subscriber to confirm."""
+    if protocol == "email-json":
+        return CONFIRM_SUBJECT, json.dumps(message, indent=2)
+    return CONFIRM_SUBJECT, EMAIL_CONFIRM_TEXT.format(topic=message["TopicArn"], url=message["SubscribeURL"])
 
 
 def lambda_event(sub: store.Subscription, envelope: dict[str, Any]) -> dict[str, Any]:

@@ -104,10 +104,18 @@ class SnsProvider(Provider):
             return {"SubscriptionArn": subscriptions.returned_arn(sub, params)}
 
     def _send_confirmation(self, conn: Any, kind: str, sub: store.Subscription, url: str) -> None:
-        if sub.protocol not in ("http", "https"):
-            return  # email confirmations need SES's mailbox: not yet
+        if sub.protocol not in ("http", "https", *delivery.EMAIL_PROTOCOLS):
+            return
         message = envelope.confirmation(kind, sub.arn, sub.topic_arn, sub.token, url,
                                         publishing.timestamp(self._now()), self.signer)
+        if sub.protocol in delivery.EMAIL_PROTOCOLS:
+            if kind != "SubscriptionConfirmation":
+                return  # cloudlet mails an email subscriber only the request to confirm
+            subject, body = envelope.email_confirmation(sub.protocol, message)
+            outbox.emit(conn, publishing.DELIVERY_TOPIC, {
+                "kind": kind, "protocol": sub.protocol, "endpoint": sub.endpoint, "account": sub.account_id,
+                "region": sub.region, "subject": subject, "body": body})
+            return
         headers = delivery.http_headers(kind, message["MessageId"], sub.topic_arn,
                                         sub.arn if kind == "UnsubscribeConfirmation" else None)
         outbox.emit(conn, publishing.DELIVERY_TOPIC, {"kind": kind, "endpoint": sub.endpoint,
