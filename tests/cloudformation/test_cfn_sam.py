@@ -7,7 +7,7 @@ import time
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import outputs, settled
+from conftest import outputs, reasons, settled
 
 SAM = """
 AWSTemplateFormatVersion: '2010-09-09'
@@ -137,3 +137,56 @@ def test_create_stack_with_sam_needs_auto_expand(cfn):
     with pytest.raises(ClientError) as caught:
         cfn.create_stack(StackName="expand", TemplateBody=SAM, Capabilities=["CAPABILITY_IAM"])
     assert caught.value.response["Error"]["Message"] == "Requires capabilities : [CAPABILITY_AUTO_EXPAND]"
+
+
+HTTP_API = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Hello:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.11
+      Handler: index.handler
+      InlineCode: |
+        import json
+        def handler(event, context):
+            return {"statusCode": 200, "body": json.dumps({"path": event["rawPath"],
+                                                           "name": event["pathParameters"]["name"]})}
+      Events:
+        Get: {Type: HttpApi, Properties: {Path: "/hello/{name}", Method: GET}}
+Outputs:
+  Api: {Value: !Ref ServerlessHttpApi}
+  Url: {Value: !GetAtt ServerlessHttpApi.ApiEndpoint}
+"""
+
+
+def test_http_api_event_serves_function(cfn, client, endpoint):
+    import httpx
+
+    cfn.create_stack(
+        StackName="samhttp",
+        TemplateBody=HTTP_API,
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
+    )
+    stack = settled(cfn, "samhttp")
+    assert stack["StackStatus"] == "CREATE_COMPLETE", reasons(cfn, "samhttp")
+    found = outputs(stack)
+    resources = {
+        r["LogicalResourceId"]: r["ResourceType"]
+        for r in cfn.describe_stack_resources(StackName="samhttp")["StackResources"]
+    }
+    assert resources["ServerlessHttpApi"] == "AWS::ApiGatewayV2::Api"
+    assert "AWS::ApiGatewayV2::Stage" in resources.values()
+    api = client("apigatewayv2").get_api(ApiId=found["Api"])
+    assert found["Url"] == api["ApiEndpoint"]
+    port = endpoint.rsplit(":", 1)[1]
+    answer = httpx.get(
+        f"{endpoint}/hello/world",
+        headers={"Host": f"{found['Api']}.execute-api.localhost:{port}"},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"path": "/hello/world", "name": "world"}
+    cfn.delete_stack(StackName="samhttp")
+    cfn.get_waiter("stack_delete_complete").wait(StackName="samhttp", WaiterConfig={"Delay": 1})
+    assert found["Api"] not in {a["ApiId"] for a in client("apigatewayv2").get_apis()["Items"]}

@@ -36,6 +36,12 @@ TYPES: dict[str, str] = {
     "AWS::IAM::Policy": "iam:Policy",
     "AWS::IAM::ManagedPolicy": "iam:ManagedPolicy",
     "AWS::Logs::LogGroup": "logs:LogGroup",
+    "AWS::ApiGatewayV2::Api": "apigatewayv2:Api",
+    "AWS::ApiGatewayV2::Stage": "apigatewayv2:Stage",
+    "AWS::ApiGatewayV2::Route": "apigatewayv2:Route",
+    "AWS::ApiGatewayV2::Integration": "apigatewayv2:Integration",
+    "AWS::ApiGatewayV2::Authorizer": "apigatewayv2:Authorizer",
+    "AWS::ApiGatewayV2::Deployment": "apigatewayv2:Deployment",
 }
 
 
