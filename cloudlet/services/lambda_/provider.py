@@ -59,9 +59,35 @@ class LambdaProvider(Provider):
 
     # -- functions -------------------------------------------------------------------------------
 
-    def create_function(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    async def _package(self, ctx: RequestContext, source: dict[str, Any]) -> bytes:
+        """The zip of a Code/Content/UpdateFunctionCode source: inline, or an object in cloudlet's S3
+        read with the caller's own permissions, as Lambda reads it."""
+        if source.get("ZipFile") or not (source.get("S3Bucket") or source.get("S3Key")):
+            return _zip(source)
+        if not (source.get("S3Bucket") and source.get("S3Key")):
+            raise InvalidParameterValueException("Please provide a source for function code.")
+        if not self.env.registry.implements("s3"):
+            raise InvalidParameterValueException("S3 is not available in this cloudlet.")
+        s3 = await self.env.registry.provider("s3")
+        request = {"Bucket": source["S3Bucket"], "Key": source["S3Key"]}
+        if source.get("S3ObjectVersion"):
+            request["VersionId"] = source["S3ObjectVersion"]
+        try:
+            body = s3.get_object(ctx, request)["Body"]
+        except ServiceError as exc:
+            raise InvalidParameterValueException(
+                f"Error occurred while GetObject. S3 Error Code: {exc.code}. S3 Error Message: {exc.message}"
+            ) from None
+        if isinstance(body, (bytes, bytearray)):
+            return bytes(body)
+        try:
+            return body.read()
+        finally:
+            body.close()
+
+    async def create_function(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         ref = names.parse(params["FunctionName"], ctx.account_id, ctx.region)
-        package = code.unpack(self.env.store, _zip(params.get("Code", {})))
+        package = code.unpack(self.env.store, await self._package(ctx, params.get("Code", {})))
         config = functions.new_config(ref, params, package, strict=self.invoker.strict_runtimes)
         with self.env.store.db() as conn:
             if store.find_function(conn, ref.account, ref.region, ref.name):
@@ -97,9 +123,9 @@ class LambdaProvider(Provider):
             _, version = self._find(conn, ref)
         return functions.view(version.config)
 
-    def update_function_code(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    async def update_function_code(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         ref = self._ref(ctx, params)
-        package = code.unpack(self.env.store, _zip(params))
+        package = code.unpack(self.env.store, await self._package(ctx, params))
         with self.env.store.db() as conn:
             _, latest = self._find(conn, ref, LATEST)
             _check_revision(latest.config, params.get("RevisionId"))
@@ -402,9 +428,9 @@ class LambdaProvider(Provider):
 
     # -- layers ----------------------------------------------------------------------------------
 
-    def publish_layer_version(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    async def publish_layer_version(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         region, account, name = layers.parse_name(params["LayerName"], ctx.account_id, ctx.region)
-        package = code.unpack(self.env.store, _zip(params.get("Content") or {}), kind="layers")
+        package = code.unpack(self.env.store, await self._package(ctx, params.get("Content") or {}), kind="layers")
         with self.env.store.db() as conn:
             version = store.next_layer_version(conn, account, region, name)
             config = layers.new_version(region, account, name, version, params, package)
@@ -758,9 +784,9 @@ class LambdaProvider(Provider):
 def _zip(source: dict[str, Any]) -> bytes:
     if source.get("ZipFile"):
         return source["ZipFile"]
-    if source.get("S3Bucket") or source.get("ImageUri"):
+    if source.get("ImageUri"):
         raise InvalidParameterValueException(
-            "cloudlet takes function code as ZipFile; S3Bucket/S3Key and container images are not supported yet."
+            "cloudlet takes function code as ZipFile or S3Bucket/S3Key; container images are not supported yet."
         )
     raise InvalidParameterValueException("Please provide a source for function code.")
 
