@@ -164,3 +164,27 @@ def test_delete_identity(ses):
 
 def test_mailbox_over_http(ses, server):
     assert isinstance(server.get("/_cloudlet/ses/messages")["messages"], list)
+
+
+@pytest.mark.parametrize("recipient", ["no-at-sign", "two@@example.org"])
+def test_invalid_recipient_addresses_are_invalid_parameter_values(ses, recipient):
+    with pytest.raises(ClientError) as exc:
+        ses.send_email(Source="sender@example.com", Destination={"ToAddresses": [recipient]},
+                       Message={"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}})
+    assert exc.value.response["Error"]["Code"] == "InvalidParameterValue"
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+@pytest.mark.parametrize(("source", "message"), [("no-at-sign", "Missing final '@domain'"),
+                                                  ("Name <broken", "Illegal address: Name <broken")])
+def test_invalid_source_addresses(ses, source, message):
+    with pytest.raises(ClientError) as exc:
+        ses.send_email(Source=source, Destination={"ToAddresses": ["a@example.org"]},
+                       Message={"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}})
+    assert error_of(exc) == ("InvalidParameterValue", message)
+
+
+def test_invalid_identities_are_refused(ses):
+    with pytest.raises(ClientError) as exc:
+        ses.verify_email_identity(EmailAddress="not an address")
+    assert exc.value.response["Error"]["Code"] == "InvalidParameterValue"
