@@ -30,6 +30,8 @@ TYPES: dict[str, str] = {
     "AWS::Lambda::EventSourceMapping": "lambda_:EventSourceMapping",
     "AWS::Lambda::Version": "lambda_:Version",
     "AWS::Lambda::Alias": "lambda_:Alias",
+    "AWS::Lambda::LayerVersion": "lambda_layers_urls:LayerVersion",
+    "AWS::Lambda::Url": "lambda_layers_urls:Url",
     "AWS::SES::EmailIdentity": "ses:EmailIdentity",
     "AWS::SES::Template": "ses:Template",
     "AWS::IAM::Role": "iam:Role",
