@@ -92,3 +92,19 @@ def test_actual_requests_carry_the_matching_rules_headers(client, endpoint, cors
     refused = httpx.put(put, content=b"hi", headers={"Origin": "https://evil.example"})
     assert refused.status_code == 200
     assert "access-control-allow-origin" not in refused.headers  # served, but the browser will not share it
+
+
+def test_browser_form_uploads_carry_the_matching_rules_headers(client, s3, bucket):
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [
+        {"AllowedOrigins": ["https://app.example.com"], "AllowedMethods": ["POST"], "ExposeHeaders": ["ETag"]},
+    ]})
+    signer = client("s3", config=Config(signature_version="s3v4"))
+    post = signer.generate_presigned_post(bucket, "form.txt")
+    answer = httpx.post(post["url"], data=post["fields"], files={"file": ("form.txt", b"hi")},
+                        headers={"Origin": "https://app.example.com"})
+    assert answer.status_code == 204
+    assert answer.headers["access-control-allow-origin"] == "https://app.example.com"
+    assert answer.headers["access-control-expose-headers"] == "ETag"
+    other = httpx.post(post["url"], data=post["fields"], files={"file": ("form.txt", b"hi")},
+                       headers={"Origin": "https://evil.example"})
+    assert other.status_code == 204 and "access-control-allow-origin" not in other.headers

@@ -139,3 +139,18 @@ def test_presigned_post_expired_and_bad_signature(s3, bucket, server):
     server.advance_clock(120)
     reply = requests.post(post["url"], data=post["fields"], files={"file": ("x", b"x")}, timeout=10)
     assert reply.status_code == 403 and "Policy expired" in reply.text
+
+
+def test_presigned_post_signed_with_version_2(client, bucket):
+    # What boto3 makes against a custom endpoint in us-east-1 when not told to use s3v4 (a
+    # Lambda function's default client, for one): AWSAccessKeyId + signature, HMAC-SHA1.
+    s3v2 = client("s3", config=Config(retries={"max_attempts": 1}))
+    post = s3v2.generate_presigned_post(bucket, "v2.txt", Conditions=[["content-length-range", 1, 100]])
+    assert "AWSAccessKeyId" in post["fields"] and "signature" in post["fields"]
+    reply = requests.post(post["url"], data=post["fields"], files={"file": ("v2.txt", b"two")}, timeout=10)
+    assert reply.status_code == 204, reply.text
+    assert s3v2.get_object(Bucket=bucket, Key="v2.txt")["Body"].read() == b"two"
+    bad = {**post["fields"], "signature": "AAAA" + post["fields"]["signature"][4:]}
+    refused = requests.post(post["url"], data=bad, files={"file": ("v2.txt", b"evil")}, timeout=10)
+    assert refused.status_code == 403 and "SignatureDoesNotMatch" in refused.text
+    assert s3v2.get_object(Bucket=bucket, Key="v2.txt")["Body"].read() == b"two"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import hmac
 import json
 from datetime import datetime
@@ -107,13 +108,21 @@ class PostObjectRoute:
 
     async def handle(self, request: Request) -> Response:
         ctx = RequestContext(request, service="s3", operation="PostObject", region=self.env.config.region)
+        bucket = self._bucket(request) or ""
         try:
-            return await self._upload(ctx, self._bucket(request) or "")
+            response = await self._upload(ctx, bucket)
         except ServiceError as exc:
             if "connection" not in exc.headers:
                 exc.headers["Connection"] = "close"  # the rest of the form may be unread
             serializer = create_serializer(load_service("s3"), "rest-xml")
-            return serializer.serialize_error(None, exc, ctx.request_id)
+            response = serializer.serialize_error(None, exc, ctx.request_id)
+        if "origin" in request.headers:
+            # a browser's form upload: the bucket's CORS rules decide whether the page may read
+            # the answer (this route comes before the CORS route, so it applies them itself)
+            from cloudlet.services.s3 import cors_rules
+
+            cors_rules.decorate(self.env, request, bucket, response)
+        return response
 
     async def _upload(self, ctx: RequestContext, bucket_name: str) -> Response:
         request = ctx.request
@@ -152,8 +161,13 @@ class PostObjectRoute:
         if "policy" not in fields:
             return None  # anonymous: the bucket's policy or ACL must allow it
         policy = PostPolicy(fields["policy"])
+        # Signature Version 4 names its key in x-amz-credential; version 2 (what boto3's
+        # generate_presigned_post still makes where S3 is not told to use s3v4) in AWSAccessKeyId.
+        v2 = "x-amz-credential" not in fields and "awsaccesskeyid" in fields
         credential_field = fields.get("x-amz-credential", "")
         access_key, _, scope = credential_field.partition("/")
+        if v2:
+            access_key = fields["awsaccesskeyid"]
         date, region, service = [*scope.split("/"), "", "", ""][:3]
         credential = self.env.credentials.lookup(access_key)
         if credential is None:
@@ -162,10 +176,15 @@ class PostObjectRoute:
                 code="InvalidAccessKeyId",
                 status=403,
             )
-        expected = canonical.sign(
-            canonical.signing_key(credential.secret_key, date, region, service or "s3"), fields["policy"]
-        )
-        if not hmac.compare_digest(expected, fields.get("x-amz-signature", "").lower()):
+        if v2:
+            digest = hmac.new(credential.secret_key.encode(), fields["policy"].encode(), hashlib.sha1).digest()
+            expected, given = base64.b64encode(digest).decode(), fields.get("signature", "")
+        else:
+            expected = canonical.sign(
+                canonical.signing_key(credential.secret_key, date, region, service or "s3"), fields["policy"]
+            )
+            given = fields.get("x-amz-signature", "").lower()
+        if not hmac.compare_digest(expected, given):
             raise ServiceError(
                 "The request signature we calculated does not match the signature you provided. "
                 "Check your key and signing method.",
