@@ -8,6 +8,8 @@ import hashlib
 import io
 import json
 import os
+import shutil
+import subprocess
 import sys
 import time
 import zipfile
@@ -40,20 +42,49 @@ _NO_CHANGES = "didn't contain changes"
 POLL_INTERVAL = 0.5
 
 
-def zip_path(path: str) -> bytes:
-    """A zip of a directory's contents (or of one file), with stable timestamps, so the same
-    code gives the same bytes and the same S3 key."""
+def _files(path: str) -> list[tuple[str, str]]:
+    if os.path.isfile(path):
+        return [(path, os.path.basename(path))]
+    return [
+        (os.path.join(root, name), os.path.relpath(os.path.join(root, name), path))
+        for root, dirs, names in sorted(os.walk(path))
+        for name in sorted(names)
+        if "__pycache__" not in root
+    ]
+
+
+def dependencies(path: str) -> str | None:
+    """The packages a function directory's requirements.txt names, installed (as `sam build`
+    installs them) into a directory cached by the file's content and this Python's version."""
+    requirements = os.path.join(path, "requirements.txt")
+    if not os.path.isfile(requirements):
+        return None
+    with open(requirements, "rb") as fh:
+        digest = hashlib.sha256(fh.read() + sys.version.encode()).hexdigest()[:16]
+    cache = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "cloudlet", "deps", digest)
+    if not os.path.isdir(cache):
+        staging = f"{cache}.{os.getpid()}"
+        reply = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+             "-r", requirements, "--target", staging],
+            capture_output=True, text=True,
+        )
+        if reply.returncode != 0:
+            raise SystemExit(f"cloudlet deploy: installing {requirements} failed:\n{reply.stderr.strip()}")
+        os.makedirs(os.path.dirname(cache), exist_ok=True)
+        try:
+            os.rename(staging, cache)
+        except OSError:  # another deploy installed the same set meanwhile
+            shutil.rmtree(staging, ignore_errors=True)
+    return cache
+
+
+def zip_path(path: str, extra: str | None = None) -> bytes:
+    """A zip of a directory's contents (or of one file), plus `extra`'s contents at its root,
+    with stable timestamps, so the same code gives the same bytes and the same S3 key."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        files = (
-            [(path, os.path.basename(path))]
-            if os.path.isfile(path)
-            else [
-                (os.path.join(root, name), os.path.relpath(os.path.join(root, name), path))
-                for root, _, names in sorted(os.walk(path))
-                for name in sorted(names)
-            ]
-        )
+        files = _files(path) + (_files(extra) if extra else [])
         for source, arcname in files:
             info = zipfile.ZipInfo(arcname, date_time=(1980, 1, 1, 0, 0, 0))
             info.external_attr = (os.stat(source).st_mode & 0o777 | 0o644) << 16
@@ -78,7 +109,7 @@ def package(template: dict[str, Any], base_dir: str, s3: Any, bucket: str) -> di
             with open(path, "rb") as fh:
                 data = fh.read()
         else:
-            data = zip_path(path)
+            data = zip_path(path, dependencies(path) if os.path.isdir(path) else None)
         # Named by content, as `aws cloudformation package` names uploads: unchanged code, same key.
         key = hashlib.md5(data).hexdigest()
         s3.put_object(Bucket=bucket, Key=key, Body=data)
