@@ -233,6 +233,10 @@ def test_sam_build_and_deploy(sam, client, endpoint):
     assert outputs(stack)["ApiId"] == found["ApiId"]
     assert http.put("/items/a2").json() == {"stored": "a2", "v": 2}
 
+    # Deploying the same build again: SAM's empty change set, reported as nothing to do.
+    again = sam(*DEPLOY)
+    assert "No changes to deploy. Stack samcli-app is up to date" in again.stdout, again.stdout
+
     # As on AWS, a bucket with objects in it fails to delete: empty it first.
     client("s3").delete_object(Bucket=found["Bucket"], Key="photo.jpg")
     sam("delete", "--stack-name", "samcli-app", "--no-prompts", "--region", "us-east-1")
