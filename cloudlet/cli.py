@@ -27,6 +27,8 @@ def _up_parser(sub: argparse._SubParsersAction) -> None:
     up.add_argument("--workers", type=int, default=1, help="edge worker processes sharing the data directory")
     up.add_argument("--cors-origins", default="*", help="comma-separated origins allowed to call the AWS API")
     up.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+    up.add_argument("--blueprint", metavar="NAME",
+                    help="deploy a blueprint (blueprints/NAME, or a directory with a template.yaml) once serving")
     up.add_argument("--strict-runtimes", action="store_true",
                     help="refuse Lambda Python runtimes other than this interpreter's, instead of running them on it")
 
@@ -90,6 +92,12 @@ def up(args: argparse.Namespace) -> int:
         cors_origins=tuple(o.strip() for o in args.cors_origins.split(",") if o.strip()),
         log_level=args.log_level, extra={"lambda.strict_runtimes": "true"} if args.strict_runtimes else {},
     )
+    if args.blueprint:
+        from cloudlet import blueprints
+
+        blueprints.directory(args.blueprint)  # an unknown name fails before the server starts
+        endpoint = f"http://{'localhost' if args.host in ('127.0.0.1', '0.0.0.0', 'localhost') else args.host}:{args.port}"
+        blueprints.deploy_when_ready(endpoint, args.blueprint, config.region, args.port)
     try:
         return serve(config)
     finally:
