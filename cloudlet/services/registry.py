@@ -41,7 +41,7 @@ PROVIDERS: dict[str, str] = {
 CREDENTIAL_ISSUERS: tuple[str, ...] = ("sts",)
 
 # Invoke traffic a service answers itself (API Gateway stages, S3 websites and browser POST
-# uploads, CloudFront, Function URLs, the Lambda Runtime API): name -> "module:factory", where
+# uploads, CloudFront, Function URLs and code downloads, the Lambda Runtime API): name -> "module:factory", where
 # factory(env) returns an object with `matches(request) -> bool` and
 # `async handle(request) -> Response`. Checked in this order before AWS API detection.
 # Route modules are imported at start-up: keep them light and import heavy code in handle().
@@ -49,6 +49,7 @@ ROUTES: dict[str, str] = {
     "cloudfront": "cloudlet.services.cloudfront.routes:CloudFrontRoute",
     "execute-api": "cloudlet.services.gateway.route:GatewayRoute",
     "lambda-url": "cloudlet.services.lambda_.url_route:FunctionUrlRoute",
+    "lambda-code": "cloudlet.services.lambda_.code_urls:CodeDownloadRoute",
     "s3-post": "cloudlet.services.s3.post:create_route",
     "s3-website": "cloudlet.services.s3.website:WebsiteRoute",
     "sns": "cloudlet.services.sns.routes:SnsRoutes",

@@ -1,8 +1,10 @@
-"""Deployment packages: checked, hashed, and unpacked once per distinct zip under the blobs dir."""
+"""Deployment packages: checked, hashed, and unpacked once per distinct zip under the blobs dir
+(the zip itself kept beside its directory, for GetFunction's Code.Location)."""
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import os
@@ -34,6 +36,8 @@ def unpack(store: Store, data: bytes, kind: str = "code") -> Package:
     code_dir = store.blob_path("lambda", kind, digest.hexdigest())
     package = Package(base64.b64encode(digest.digest()).decode(), len(data), code_dir)
     if os.path.isdir(code_dir):
+        if not os.path.exists(code_dir + ".zip"):
+            store.write_blob(code_dir + ".zip", [data])
         return package
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -46,6 +50,7 @@ def unpack(store: Store, data: bytes, kind: str = "code") -> Package:
         try:
             _extract(archive, temp)
             os.replace(temp, code_dir)  # another process may have won the race: same content
+            store.write_blob(code_dir + ".zip", [data])  # the upload as it came: GetFunction's Code.Location
         except OSError:
             shutil.rmtree(temp, ignore_errors=True)
             if not os.path.isdir(code_dir):
@@ -76,3 +81,5 @@ def _extract(archive: zipfile.ZipFile, target: str) -> None:
 
 def remove(code_dir: str) -> None:
     shutil.rmtree(code_dir, ignore_errors=True)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(code_dir + ".zip")

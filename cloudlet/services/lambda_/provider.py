@@ -12,6 +12,7 @@ from cloudlet.services.base import Provider
 from cloudlet.services.environment import Environment
 from cloudlet.services.lambda_ import (
     code,
+    code_urls,
     functions,
     invoke_config,
     layers,
@@ -109,7 +110,7 @@ class LambdaProvider(Provider):
             fn, version = self._find(conn, ref)
         result: dict[str, Any] = {
             "Configuration": functions.view(version.config),
-            "Code": {"RepositoryType": "S3"},
+            "Code": {"RepositoryType": "S3", "Location": self._location(ctx, version.code_dir, "code")},
         }
         if fn.tags:
             result["Tags"] = fn.tags
@@ -437,23 +438,30 @@ class LambdaProvider(Provider):
             store.put_layer_version(
                 conn, account, region, store.LayerVersion(name, version, config, package.code_dir)
             )
-        return config
+        return {**config, "Content": {"Location": self._location(ctx, package.code_dir, "layers"), **config["Content"]}}
 
     def get_layer_version(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         region, account, name = layers.parse_name(params["LayerName"], ctx.account_id, ctx.region)
-        return self._layer_version(account, region, name, params["VersionNumber"], ctx.account_id)
+        return self._layer_version(ctx, account, region, name, params["VersionNumber"])
 
     def get_layer_version_by_arn(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         region, account, name, version = layers.parse_version_arn(params["Arn"])
-        return self._layer_version(account, region, name, version, ctx.account_id)
+        return self._layer_version(ctx, account, region, name, version)
 
     def _layer_version(
-        self, account: str, region: str, name: str, version: int, caller: str
+        self, ctx: RequestContext, account: str, region: str, name: str, version: int
     ) -> dict[str, Any]:
         with self.env.store.read() as conn:
             layer = self._layer(conn, account, region, name, version)
-        layers.check_access(layer, account, caller, layer.config["LayerVersionArn"])
-        return layer.config
+        layers.check_access(layer, account, ctx.account_id, layer.config["LayerVersionArn"])
+        config = dict(layer.config)
+        config["Content"] = {"Location": self._location(ctx, layer.code_dir, "layers"), **config["Content"]}
+        return config
+
+    def _location(self, ctx: RequestContext, code_dir: str, kind: str) -> str:
+        """A presigned link to the package, on the host the caller reached cloudlet by."""
+        base = f"{ctx.request.scheme or 'http'}://{ctx.request.host or self.env.config.endpoint.split('://', 1)[1]}"
+        return code_urls.location(self.env.store, base, code_dir, kind, self.env.clock.now())
 
     @staticmethod
     def _layer(conn: Any, account: str, region: str, name: str, version: int) -> store.LayerVersion:
