@@ -190,3 +190,63 @@ def test_http_api_event_serves_function(cfn, client, endpoint):
     cfn.delete_stack(StackName="samhttp")
     cfn.get_waiter("stack_delete_complete").wait(StackName="samhttp", WaiterConfig={"Delay": 1})
     assert found["Api"] not in {a["ApiId"] for a in client("apigatewayv2").get_apis()["Items"]}
+
+
+NAMED_HTTP_API = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      StageName: prod
+      CorsConfiguration: {AllowOrigins: ["https://example.com"], AllowMethods: [GET]}
+      Auth:
+        DefaultAuthorizer: Jwt
+        Authorizers:
+          Jwt:
+            IdentitySource: $request.header.Authorization
+            JwtConfiguration: {issuer: "https://issuer.example.com", audience: [app]}
+  Hello:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.11
+      Handler: index.handler
+      InlineCode: |
+        def handler(event, context):
+            return {"statusCode": 200, "body": "hi"}
+      Events:
+        Get: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /hello, Method: GET}}
+        Open: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /open, Method: GET, Auth: {Authorizer: NONE}}}
+Outputs:
+  Api: {Value: !Ref Api}
+  Stage: {Value: !Ref ApiprodStage}
+"""
+
+
+def test_http_api_with_stage_cors_and_jwt_authorizer(cfn, client, endpoint):
+    import httpx
+
+    cfn.create_stack(
+        StackName="samhttp2",
+        TemplateBody=NAMED_HTTP_API,
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
+    )
+    stack = settled(cfn, "samhttp2")
+    assert stack["StackStatus"] == "CREATE_COMPLETE", [
+        e for e in reasons(cfn, "samhttp2") if "FAILED" in e[1]
+    ]
+    found = outputs(stack)
+    assert found["Stage"] == "prod"
+    v2 = client("apigatewayv2")
+    api = v2.get_api(ApiId=found["Api"])
+    assert api["CorsConfiguration"]["AllowOrigins"] == ["https://example.com"]
+    [authorizer] = v2.get_authorizers(ApiId=found["Api"])["Items"]
+    assert authorizer["AuthorizerType"] == "JWT"
+    assert authorizer["JwtConfiguration"] == {"Audience": ["app"], "Issuer": "https://issuer.example.com"}
+    routes = {r["RouteKey"]: r for r in v2.get_routes(ApiId=found["Api"])["Items"]}
+    assert routes["GET /hello"]["AuthorizationType"] == "JWT"
+    assert routes["GET /open"]["AuthorizationType"] == "NONE"
+    port = endpoint.rsplit(":", 1)[1]
+    host = {"Host": f"{found['Api']}.execute-api.localhost:{port}"}
+    assert httpx.get(f"{endpoint}/prod/open", headers=host, timeout=30).text == "hi"
+    assert httpx.get(f"{endpoint}/prod/hello", headers=host, timeout=30).status_code == 401

@@ -126,6 +126,8 @@ def _route(
     for requirement in security or []:
         for name, scopes in (requirement or {}).items():
             scheme = schemes.get(name)
+            if scheme is None and name == "NONE":
+                continue  # SAM's built-in "no authorizer" (Auth: {Authorizer: NONE}) overriding a default
             if not isinstance(scheme, dict):
                 raise BadRequestException(f"Invalid OpenAPI input: security scheme {name} is not defined")
             if scheme.get("x-amazon-apigateway-authtype") == "awsSigv4":
