@@ -56,6 +56,20 @@ def check_sender(conn: sqlite3.Connection, account_id: str, region: str, source:
                       f" {region.upper()}: {address}")
 
 
+def check_recipients_verified(conn: sqlite3.Connection, account_id: str, region: str, recipients: list[str]) -> None:
+    """The sandbox rule: every recipient (or its domain) must be a verified identity too."""
+    failed = []
+    for recipient in recipients:
+        address = address_of(recipient)
+        domain = address.rsplit("@", 1)[1]
+        if not (store.find_identity(conn, account_id, region, address)
+                or store.find_identity(conn, account_id, region, domain)):
+            failed.append(address)
+    if failed:
+        raise NotVerified(f"Email address is not verified. The following identities failed the check in region"
+                          f" {region.upper()}: {', '.join(failed)}")
+
+
 def dkim_attributes(identity: store.Identity) -> dict[str, Any]:
     return {
         "DkimEnabled": bool(identity.attributes.get("DkimEnabled")),

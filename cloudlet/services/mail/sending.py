@@ -11,9 +11,11 @@ RELAY_TOPIC = "mail.relay"
 
 
 def send_simple(conn: sqlite3.Connection, account_id: str, region: str, api: str, message: composing.Simple,
-                now: float, relay: bool) -> str:
+                now: float, relay: bool, sandbox: bool = False) -> str:
     identities.check_sender(conn, account_id, region, message.source)
     composing.check_recipients(message.recipients)
+    if sandbox:
+        identities.check_recipients_verified(conn, account_id, region, message.recipients)
     message_id = composing.new_message_id(now)
     raw = composing.build(message, message_id, now)
     _keep(conn, account_id, region, store.Message(message_id, api, message.return_path or message.source,
@@ -22,11 +24,14 @@ def send_simple(conn: sqlite3.Connection, account_id: str, region: str, api: str
 
 
 def send_raw(conn: sqlite3.Connection, account_id: str, region: str, api: str, data: bytes,
-             source: str | None, destinations: list[str] | None, now: float, relay: bool) -> str:
+             source: str | None, destinations: list[str] | None, now: float, relay: bool,
+             sandbox: bool = False) -> str:
     message_id = composing.new_message_id(now)
     raw = composing.parse_raw(data, source, destinations, message_id, now)
     identities.check_sender(conn, account_id, region, raw.source)
     composing.check_recipients(raw.recipients)
+    if sandbox:
+        identities.check_recipients_verified(conn, account_id, region, raw.recipients)
     _keep(conn, account_id, region, store.Message(message_id, api, raw.source, raw.recipients, raw.subject,
                                                   raw.data, now, None), relay)
     return message_id

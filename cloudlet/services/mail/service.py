@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from cloudlet.services.environment import Environment
@@ -20,6 +21,10 @@ class Mail:
         self.env = env
         env.store.migrate(store.NAMESPACE, store.MIGRATIONS)
         self.smtp = SmtpSettings.from_config(env.config)
+        # The SES sandbox (only verified recipients), off unless asked for: config extra
+        # `ses_sandbox` or CLOUDLET_SES_SANDBOX=true.
+        flag = env.config.extra.get("ses_sandbox") or os.environ.get("CLOUDLET_SES_SANDBOX") or ""
+        self.sandbox = flag.lower() in ("1", "true", "yes")
 
     def start_relay(self) -> None:
         if self.smtp is not None:
@@ -31,13 +36,14 @@ class Mail:
 
     def send(self, account_id: str, region: str, api: str, message: composing.Simple) -> str:
         with self.env.store.db() as conn:
-            return sending.send_simple(conn, account_id, region, api, message, self.now(), self.smtp is not None)
+            return sending.send_simple(conn, account_id, region, api, message, self.now(), self.smtp is not None,
+                                       self.sandbox)
 
     def send_raw(self, account_id: str, region: str, api: str, data: bytes, source: str | None,
                  destinations: list[str] | None) -> str:
         with self.env.store.db() as conn:
             return sending.send_raw(conn, account_id, region, api, data, source, destinations, self.now(),
-                                    self.smtp is not None)
+                                    self.smtp is not None, self.sandbox)
 
     def send_notification(self, account_id: str, region: str, source: str, recipient: str, subject: str,
                           text: str) -> str:

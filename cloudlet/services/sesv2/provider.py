@@ -196,4 +196,4 @@ class SesV2Provider(Provider):
         with self.env.store.read() as conn:
             quota = sending.quota(conn, ctx.account_id, ctx.region, self.mail.now())
         return {"DedicatedIpAutoWarmupEnabled": False, "EnforcementStatus": "HEALTHY",
-                "ProductionAccessEnabled": True, "SendQuota": quota, "SendingEnabled": True}
+                "ProductionAccessEnabled": not self.mail.sandbox, "SendQuota": quota, "SendingEnabled": True}
