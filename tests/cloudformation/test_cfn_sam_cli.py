@@ -180,6 +180,8 @@ DEPLOY = (
     "--no-fail-on-empty-changeset",
     "--region",
     "us-east-1",
+    "--tags",
+    "owner=sam-test",
 )
 
 
@@ -197,6 +199,11 @@ def test_sam_build_and_deploy(sam, client, endpoint):
     assert stack["StackStatus"] == "CREATE_COMPLETE"
     found = outputs(stack)
     assert found["ApiUrl"] == f"https://{found['ApiId']}.execute-api.us-east-1.amazonaws.com/"
+    # sam deploy --tags: stack tags, which CloudFormation passes on to what takes tags.
+    assert {"Key": "owner", "Value": "sam-test"} in stack["Tags"]
+    table_arn = client("dynamodb").describe_table(TableName=found["Table"])["Table"]["TableArn"]
+    table_tags = client("dynamodb").list_tags_of_resource(ResourceArn=table_arn)["Tags"]
+    assert {"Key": "owner", "Value": "sam-test"} in table_tags
 
     port = endpoint.rsplit(":", 1)[1]
     http = httpx.Client(
