@@ -47,6 +47,9 @@ class Origin:
             def do_GET(self) -> None:
                 self._answer()
 
+            def do_OPTIONS(self) -> None:
+                self._answer()
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 self.rfile.read(length)

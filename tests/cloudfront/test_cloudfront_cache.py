@@ -7,6 +7,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import brotli
 import httpx
 from conftest import CACHING_DISABLED, Page, custom_origin
 
@@ -150,6 +151,43 @@ def test_gzip_when_accepted_and_compress_is_on(origin, distribution, viewer, edg
         assert gzip.decompress(b"".join(raw.iter_raw())) == text
         assert raw.headers["x-cache"] == "Hit from cloudfront"
     assert origin.hits("/page.html") == 2  # one per encoding: each is its own cache entry
+
+
+def test_brotli_preferred_when_the_policy_enables_it(origin, distribution, viewer, edge_url):
+    text = b"squeeze me harder " * 300
+    origin.pages["/app.js"] = Page(body=text, headers={"Content-Type": "application/javascript"})
+    dist = distribution([custom_origin(origin.port)], behavior={"Compress": True})  # CachingOptimized: gzip and br
+    with viewer.stream("GET", edge_url(dist, "/app.js"), headers={"Accept-Encoding": "gzip, deflate, br"}) as raw:
+        assert raw.headers["content-encoding"] == "br" and raw.headers["vary"] == "Accept-Encoding"
+        assert brotli.decompress(b"".join(raw.iter_raw())) == text
+    hit = viewer.get(edge_url(dist, "/app.js"), headers={"Accept-Encoding": "br"})
+    assert hit.headers["x-cache"] == "Hit from cloudfront" and hit.content == text
+    zipped = viewer.get(edge_url(dist, "/app.js"), headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip" and zipped.content == text
+    assert origin.hits("/app.js") == 2  # br and gzip: one cache entry each
+
+
+def _methods(allowed: list[str], cached: list[str]) -> dict:
+    return {"AllowedMethods": {"Quantity": len(allowed), "Items": allowed,
+                               "CachedMethods": {"Quantity": len(cached), "Items": cached}}}
+
+
+def test_options_cached_only_when_cached_methods_list_it(origin, distribution, viewer, edge_url):
+    origin.pages["/api"] = Page(body=b"allowed", headers={"Content-Type": "text/plain", "Allow": "GET, OPTIONS"})
+    listed = distribution([custom_origin(origin.port)],
+                          behavior=_methods(["GET", "HEAD", "OPTIONS"], ["GET", "HEAD", "OPTIONS"]))
+    first = viewer.options(edge_url(listed, "/api"))
+    again = viewer.options(edge_url(listed, "/api"))
+    assert first.status_code == again.status_code == 200
+    assert first.headers["x-cache"] == "Miss from cloudfront"
+    assert again.headers["x-cache"] == "Hit from cloudfront" and again.headers["allow"] == "GET, OPTIONS"
+    assert [m for m, p, _ in origin.requests if p == "/api"] == ["OPTIONS"]
+    viewer.get(edge_url(listed, "/api"))  # a GET is its own cache entry, not the OPTIONS answer
+    assert [m for m, p, _ in origin.requests if p == "/api"] == ["OPTIONS", "GET"]
+    unlisted = distribution([custom_origin(origin.port)], behavior=_methods(["GET", "HEAD", "OPTIONS"], ["GET", "HEAD"]))
+    viewer.options(edge_url(unlisted, "/api"))
+    assert viewer.options(edge_url(unlisted, "/api")).headers["x-cache"] == "Miss from cloudfront"
+    assert [m for m, p, _ in origin.requests if p == "/api"] == ["OPTIONS", "GET", "OPTIONS", "OPTIONS"]
 
 
 def test_query_strings_are_in_the_key_only_when_the_policy_says(origin, distribution, viewer, edge_url, cf):

@@ -89,6 +89,9 @@ def test_viewer_encoding_and_compressible_types():
     assert compression.viewer_encoding("gzip, deflate, br", True) == "gzip"
     assert compression.viewer_encoding("gzip;q=0, br", True) == "identity"
     assert compression.viewer_encoding("gzip", False) == "identity"
+    assert compression.viewer_encoding("gzip, deflate, br", True, True) == "br"
+    assert compression.viewer_encoding("br;q=0, gzip", True, True) == "gzip"
+    assert compression.viewer_encoding("br", True, False) == "identity"
     assert compression.compressible("text/html; charset=utf-8", 5000, None)
     assert not compression.compressible("image/png", 5000, None)
     assert not compression.compressible("text/html", 500, None)

@@ -43,6 +43,7 @@ class CachePolicy:
     cookies: dict[str, Any]
     query: dict[str, Any]
     gzip: bool
+    brotli: bool = False
 
     @property
     def caches(self) -> bool:
@@ -60,6 +61,7 @@ def cache_policy(behavior: dict[str, Any], policy_config: dict[str, Any] | None)
             params.get("CookiesConfig") or {},
             params.get("QueryStringsConfig") or {},
             bool(params.get("EnableAcceptEncodingGzip")),
+            bool(params.get("EnableAcceptEncodingBrotli")),
         )
     forwarded = behavior.get("ForwardedValues") or {}
     headers = items(forwarded.get("Headers"))
@@ -136,6 +138,8 @@ def cache_key(distribution_id: str, path: str, policy: CachePolicy, request: Req
         repr(key_cookies(policy, request)),
         encoding,
     ]
+    if request.method == "OPTIONS":  # cached apart from GET/HEAD, when CachedMethods lists it
+        parts.append("OPTIONS")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

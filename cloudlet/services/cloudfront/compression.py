@@ -1,5 +1,6 @@
-"""Edge compression: gzip for viewers that accept it, when the behaviour says Compress and the
-body is of a type and size CloudFront compresses (1,000 to 10,000,000 bytes)."""
+"""Edge compression: Brotli or gzip for viewers that accept them, when the behaviour says
+Compress, the cache policy enables the encoding, and the body is of a type and size CloudFront
+compresses (1,000 to 10,000,000 bytes). Like CloudFront, Brotli wins when a viewer takes both."""
 
 from __future__ import annotations
 
@@ -32,14 +33,19 @@ _TYPES = (
 )
 
 
-def viewer_encoding(accept_encoding: str | None, gzip_enabled: bool) -> str:
-    """The encoding part of the cache key: "gzip" when the viewer takes it and it is on."""
-    if not gzip_enabled or not accept_encoding:
+def viewer_encoding(accept_encoding: str | None, gzip_enabled: bool, brotli_enabled: bool = False) -> str:
+    """The encoding part of the cache key: "br" or "gzip" when the viewer takes it and it is on."""
+    if not accept_encoding or not (gzip_enabled or brotli_enabled):
         return "identity"
+    accepted = set()
     for part in accept_encoding.split(","):
         name, _, params = part.strip().partition(";")
-        if name.strip().lower() in ("gzip", "*") and params.replace(" ", "") not in ("q=0", "q=0.0"):
-            return "gzip"
+        if params.replace(" ", "") not in ("q=0", "q=0.0"):
+            accepted.add(name.strip().lower())
+    if brotli_enabled and accepted & {"br", "*"}:
+        return "br"
+    if gzip_enabled and accepted & {"gzip", "*"}:
+        return "gzip"
     return "identity"
 
 
@@ -58,3 +64,18 @@ def gzip_file(source: str, target: str) -> int:
     ):
         shutil.copyfileobj(src, dst, 1024 * 1024)
     return os.path.getsize(target)
+
+
+def brotli_file(source: str, target: str) -> int:
+    import brotli  # only when a viewer asks for it
+
+    compressor = brotli.Compressor(quality=5)
+    with open(source, "rb") as src, open(target, "wb") as out:
+        while chunk := src.read(1024 * 1024):
+            out.write(compressor.process(chunk))
+        out.write(compressor.finish())
+    return os.path.getsize(target)
+
+
+def compress_file(encoding: str, source: str, target: str) -> int:
+    return (brotli_file if encoding == "br" else gzip_file)(source, target)

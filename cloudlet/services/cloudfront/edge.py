@@ -170,8 +170,10 @@ class Edge:
         policy = behaviors.cache_policy(behavior, cache_config)
         root = config.get("DefaultRootObject") or ""
         origin_path = f"/{root}" if path == "/" and root else path
-        gzip_enabled = bool(behavior.get("Compress")) and policy.gzip
-        encoding = compression.viewer_encoding(request.headers.get("accept-encoding"), gzip_enabled)
+        compress = bool(behavior.get("Compress"))
+        encoding = compression.viewer_encoding(
+            request.headers.get("accept-encoding"), compress and policy.gzip, compress and policy.brotli
+        )
         return View(
             request,
             distribution,
@@ -217,7 +219,8 @@ class Edge:
 
     async def _respond(self, view: View) -> tuple[Response, str]:
         method = view.request.method
-        if method in ("GET", "HEAD") and view.policy.caches:
+        cached = items((view.behavior.get("AllowedMethods") or {}).get("CachedMethods")) or ["GET", "HEAD"]
+        if view.policy.caches and (method in ("GET", "HEAD") or (method == "OPTIONS" and method in cached)):
             return await self._through_cache(view)
         return await self._forward(view), "Miss"
 
@@ -268,7 +271,8 @@ class Edge:
                 headers["If-None-Match"] = stale.header("etag") or ""
             if stale.header("last-modified"):
                 headers["If-Modified-Since"] = stale.header("last-modified") or ""
-        reply = await self._fetch(view, "GET", self._origin_query(view), headers)
+        method = "OPTIONS" if view.request.method == "OPTIONS" else "GET"
+        reply = await self._fetch(view, method, self._origin_query(view), headers)
         now = self.env.clock.now()
         if stale is not None and (reply.unreachable or reply.status in _ORIGIN_ERRORS):
             # An expired copy beats an error page when the origin cannot answer.
@@ -328,13 +332,13 @@ class Edge:
             await reply.close()
         encoding = next((v for k, v in headers if k.lower() == "content-encoding"), None)
         content_type = next((v for k, v in headers if k.lower() == "content-type"), None)
-        if view.encoding == "gzip" and compression.compressible(content_type, size, encoding):
+        if view.encoding != "identity" and compression.compressible(content_type, size, encoding):
             zipped_name, zipped_path = cache.new_blob_path(self.env.store)
-            size = await asyncio.to_thread(compression.gzip_file, path, zipped_path)
+            size = await asyncio.to_thread(compression.compress_file, view.encoding, path, zipped_path)
             os.unlink(path)
             name = zipped_name
             headers = [(k, v) for k, v in headers if k.lower() not in ("content-encoding", "content-md5")]
-            headers += [("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")]
+            headers += [("Content-Encoding", view.encoding), ("Vary", "Accept-Encoding")]
         entry = cache.Entry(
             key, view.distribution.id, view.origin_path, reply.status, headers, name, size, now, ttl, now
         )
@@ -365,8 +369,8 @@ class Edge:
         if cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies)
         headers.remove("accept-encoding")
-        if view.encoding == "gzip":
-            headers["Accept-Encoding"] = "gzip"
+        if view.encoding != "identity":
+            headers["Accept-Encoding"] = view.encoding
         headers.setdefault("User-Agent", "Amazon CloudFront")
         headers["Via"] = f"1.1 {_via_host(view)} (CloudFront)"
         headers["X-Amz-Cf-Id"] = _request_id()
