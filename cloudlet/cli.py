@@ -1,4 +1,4 @@
-"""`cloudlet up | status | services | reset | logs | deploy`."""
+"""`cloudlet up | status | services | reset | logs | mail | deploy`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 
 from cloudlet.config import DEFAULT_PORT, DEFAULT_REGION, Config
 
@@ -27,6 +28,14 @@ def _up_parser(sub: argparse._SubParsersAction) -> None:
     up.add_argument("--workers", type=int, default=1, help="edge worker processes sharing the data directory")
     up.add_argument("--cors-origins", default="*", help="comma-separated origins allowed to call the AWS API")
     up.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+    mail = up.add_argument_group("email", "where SES relays every message it accepts (it keeps each in the mailbox too)")
+    mail.add_argument("--smtp-host", help="SMTP server to relay to (default: none, mailbox only)")
+    mail.add_argument("--smtp-port", type=int, help="its port (default 25)")
+    mail.add_argument("--smtp-user", help="SMTP AUTH user")
+    mail.add_argument("--smtp-password", help="SMTP AUTH password")
+    mail.add_argument("--smtp-starttls", action="store_true", help="upgrade the connection with STARTTLS")
+    mail.add_argument("--ses-sandbox", action="store_true",
+                      help="SES sends only to verified addresses and domains, as a new AWS account does")
     up.add_argument("--blueprint", metavar="NAME",
                     help="deploy a blueprint (blueprints/NAME, or a directory with a template.yaml) once serving")
     up.add_argument("--strict-runtimes", action="store_true",
@@ -57,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     _deploy_parser(sub)
     services = sub.add_parser("services", help="which operations of each service are implemented")
     services.add_argument("--markdown", action="store_true", help="print docs/coverage.md")
+    mail = sub.add_parser("mail", help="list the emails SES accepted (newest first)")
+    mail.add_argument("--limit", type=int, default=20)
+    mail.add_argument("--json", action="store_true", help="print them as GET /_cloudlet/ses/messages does")
+    _endpoint_args(mail)
     logs = sub.add_parser("logs", help="print a Lambda function's logs (/aws/lambda/FUNCTION)")
     logs.add_argument("function")
     logs.add_argument("--follow", "-f", action="store_true", help="keep printing new events")
@@ -78,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         return run(args)
     if args.command == "logs":
         return logs(args)
+    if args.command == "mail":
+        return mail(args)
     path, method = {"status": ("health", "GET"), "reset": ("reset", "POST")}[args.command]
     return _call(args.endpoint_url, path, method)
 
@@ -90,7 +105,7 @@ def up(args: argparse.Namespace) -> int:
         host=args.host, port=args.port, data_dir=data_dir, region=args.region, auth=args.auth == "on",
         credentials_file=args.credentials, fsync=args.fsync, workers=max(1, args.workers),
         cors_origins=tuple(o.strip() for o in args.cors_origins.split(",") if o.strip()),
-        log_level=args.log_level, extra={"lambda.strict_runtimes": "true"} if args.strict_runtimes else {},
+        log_level=args.log_level, extra=_extra(args),
     )
     if args.blueprint:
         from cloudlet import blueprints
@@ -103,6 +118,46 @@ def up(args: argparse.Namespace) -> int:
     finally:
         if args.ephemeral:
             shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _extra(args: argparse.Namespace) -> dict[str, str]:
+    """Service settings the flags give, under the names the services read from the config."""
+    extra = {}
+    if args.strict_runtimes:
+        extra["lambda.strict_runtimes"] = "true"
+    for name in ("host", "port", "user", "password"):
+        value = getattr(args, f"smtp_{name}")
+        if value is not None:
+            extra[f"smtp_{name}"] = str(value)
+    if args.smtp_starttls:
+        extra["smtp_starttls"] = "true"
+    if args.ses_sandbox:
+        extra["ses_sandbox"] = "true"
+    return extra
+
+
+def mail(args: argparse.Namespace) -> int:
+    import urllib.error
+    import urllib.request
+
+    url = f"{args.endpoint_url.rstrip('/')}/_cloudlet/ses/messages?limit={max(1, args.limit)}"
+    try:
+        with urllib.request.urlopen(url, timeout=10) as reply:
+            messages = json.load(reply)["messages"]
+    except (urllib.error.URLError, OSError) as exc:
+        print(f"cloudlet is not answering at {args.endpoint_url}: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps({"messages": messages}, indent=2))
+        return 0
+    for message in messages:
+        sent = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(message["Timestamp"]))
+        relayed = "relayed" if message["Relayed"] else "kept"
+        print(f"{sent}  {message['Source']} -> {', '.join(message['Destination'])}  [{relayed}]")
+        print(f"  {message['Subject']}")
+    if not messages:
+        print("no messages")
+    return 0
 
 
 def logs(args: argparse.Namespace) -> int:

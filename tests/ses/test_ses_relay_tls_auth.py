@@ -1,13 +1,18 @@
 """The SMTP relay's STARTTLS and AUTH options against a real aiosmtpd server that requires both
-(CLOUDLET_SMTP_STARTTLS, CLOUDLET_SMTP_USER, CLOUDLET_SMTP_PASSWORD)."""
+(`cloudlet up --smtp-host --smtp-port --smtp-starttls --smtp-user --smtp-password`), and
+`cloudlet mail` listing what was sent."""
 
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import queue as queues
 import shutil
 import ssl
+import subprocess
+import sys
+import time
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -69,19 +74,8 @@ def inbox(tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, inbox):
     data_dir = str(tmp_path_factory.mktemp("cloudlet-ses-tls"))
-    settings = {"CLOUDLET_SMTP_HOST": "127.0.0.1", "CLOUDLET_SMTP_PORT": str(inbox.port),
-                "CLOUDLET_SMTP_STARTTLS": "true", "CLOUDLET_SMTP_USER": "relay-user",
-                "CLOUDLET_SMTP_PASSWORD": "relay-secret"}
-    saved = {key: os.environ.get(key) for key in settings}
-    os.environ.update(settings)
-    try:
-        running = start_server(data_dir)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    running = start_server(data_dir, "--smtp-host", "127.0.0.1", "--smtp-port", str(inbox.port), "--smtp-starttls",
+                           "--smtp-user", "relay-user", "--smtp-password", "relay-secret")
     yield running
     running.stop()
     shutil.rmtree(data_dir, ignore_errors=True)
@@ -95,3 +89,25 @@ def test_mail_is_relayed_over_starttls_with_a_login(server, inbox):
     authenticated, mail_from, recipients = inbox.received.get(timeout=15)
     assert authenticated and mail_from == "sender@example.com" and recipients == ["to@example.org"]
     assert inbox.logins == [("relay-user", True)]  # logged in once, after STARTTLS
+
+
+def test_cloudlet_mail_lists_what_was_sent(server, inbox):
+    ses = make_client(server.endpoint, "ses")
+    ses.send_email(Source="sender@example.com", Destination={"ToAddresses": ["list@example.org"]},
+                   Message={"Subject": {"Data": "for the list"}, "Body": {"Text": {"Data": "b"}}})
+    inbox.received.get(timeout=15)
+    deadline = time.monotonic() + 10
+    while True:  # the relay marks the message once the SMTP server took it
+        listed = subprocess.run([sys.executable, "-m", "cloudlet", "mail", "--endpoint-url", server.endpoint],
+                                capture_output=True, text=True, timeout=30)
+        assert listed.returncode == 0, listed.stderr
+        first = listed.stdout.splitlines()[:2]
+        if "[relayed]" in first[0] or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert "sender@example.com -> list@example.org  [relayed]" in first[0]
+    assert first[1].strip() == "for the list"
+    raw = subprocess.run([sys.executable, "-m", "cloudlet", "mail", "--json", "--limit", "1",
+                          "--endpoint-url", server.endpoint], capture_output=True, text=True, timeout=30)
+    [message] = json.loads(raw.stdout)["messages"]
+    assert message["Subject"] == "for the list" and message["Destination"] == ["list@example.org"]

@@ -1,7 +1,7 @@
 """The SMTP relay: every kept message is also handed to a real SMTP server when one is set.
 
 Settings come from the server's config (`extra`: smtp_host, smtp_port, smtp_user,
-smtp_password, smtp_starttls) or, until the CLI has flags for them, the environment variables
+smtp_password, smtp_starttls, which `cloudlet up --smtp-*` sets) or the environment variables
 CLOUDLET_SMTP_HOST, CLOUDLET_SMTP_PORT, CLOUDLET_SMTP_USER, CLOUDLET_SMTP_PASSWORD and
 CLOUDLET_SMTP_STARTTLS. Relaying goes through the outbox: at least once, retried with backoff.
 """
