@@ -3,7 +3,6 @@ as in a new AWS account, through both APIs and every kind of send."""
 
 from __future__ import annotations
 
-import os
 import shutil
 
 import pytest
@@ -18,15 +17,7 @@ REJECTED = "Email address is not verified. The following identities failed the c
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     data_dir = str(tmp_path_factory.mktemp("cloudlet-ses-sandbox"))
-    saved = os.environ.get("CLOUDLET_SES_SANDBOX")
-    os.environ["CLOUDLET_SES_SANDBOX"] = "true"
-    try:
-        running = start_server(data_dir)
-    finally:
-        if saved is None:
-            os.environ.pop("CLOUDLET_SES_SANDBOX", None)
-        else:
-            os.environ["CLOUDLET_SES_SANDBOX"] = saved
+    running = start_server(data_dir, "--ses-sandbox")
     yield running
     running.stop()
     shutil.rmtree(data_dir, ignore_errors=True)
