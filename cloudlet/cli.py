@@ -36,6 +36,8 @@ def _up_parser(sub: argparse._SubParsersAction) -> None:
     mail.add_argument("--smtp-starttls", action="store_true", help="upgrade the connection with STARTTLS")
     mail.add_argument("--ses-sandbox", action="store_true",
                       help="SES sends only to verified addresses and domains, as a new AWS account does")
+    up.add_argument("--plain-http-insecure", action="store_true",
+                    help="aws:SecureTransport is false over plain HTTP (by default requests count as TLS, as on AWS)")
     up.add_argument("--blueprint", metavar="NAME",
                     help="deploy a blueprint (blueprints/NAME, or a directory with a template.yaml) once serving")
     up.add_argument("--strict-runtimes", action="store_true",
@@ -133,6 +135,8 @@ def _extra(args: argparse.Namespace) -> dict[str, str]:
         extra["smtp_starttls"] = "true"
     if args.ses_sandbox:
         extra["ses_sandbox"] = "true"
+    if args.plain_http_insecure:
+        extra["plain_http_insecure"] = "true"
     return extra
 
 

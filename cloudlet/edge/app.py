@@ -55,6 +55,7 @@ def build_environment(config: Config) -> Environment:
 class App:
     def __init__(self, config: Config) -> None:
         self.config = config
+        self.plain_http_secure = config.extra.get("plain_http_insecure") != "true"
         self.env = build_environment(config)
         self.internal = Internal(self.env)
         self.cors = Cors(config.cors_origins)
@@ -64,7 +65,7 @@ class App:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            request = request_from_scope(scope, receive)
+            request = request_from_scope(scope, receive, plain_http_secure=self.plain_http_secure)
             response = await self.handle(request)
             await send_response(send, response, head=request.method == "HEAD")
         elif scope["type"] == "lifespan":

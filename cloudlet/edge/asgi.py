@@ -26,7 +26,7 @@ async def _body_chunks(receive: Receive) -> AsyncIterator[bytes]:
             return
 
 
-def request_from_scope(scope: Scope, receive: Receive) -> Request:
+def request_from_scope(scope: Scope, receive: Receive, *, plain_http_secure: bool = True) -> Request:
     headers = Headers((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
     client = scope.get("client")
     return Request(
@@ -37,6 +37,7 @@ def request_from_scope(scope: Scope, receive: Receive) -> Request:
         body=Body(stream=_body_chunks(receive)),
         scheme=scope.get("scheme", "http"),
         client=client[0] if client else "",
+        secure=plain_http_secure or scope.get("scheme") == "https",
     )
 
 

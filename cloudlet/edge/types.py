@@ -135,6 +135,10 @@ class Request:
     body: Body = field(default_factory=lambda: Body(b""))
     scheme: str = "http"
     client: str = ""
+    # What aws:SecureTransport says. AWS's clients always speak TLS to AWS; pointed at cloudlet's
+    # plain-HTTP port they stand for the same calls, so by default a request counts as secure
+    # (`cloudlet up --plain-http-insecure` makes plain HTTP count as insecure, as it would be).
+    secure: bool = True
 
     @property
     def host(self) -> str:

@@ -172,8 +172,7 @@ DEPLOY = (
     "deploy",
     "--stack-name",
     "samcli-app",
-    "--s3-bucket",
-    "samcli-artifacts",
+    "--resolve-s3",
     "--capabilities",
     "CAPABILITY_IAM",
     "--no-confirm-changeset",
@@ -186,9 +185,8 @@ DEPLOY = (
 
 
 def test_sam_build_and_deploy(sam, client, endpoint):
-    # Not --resolve-s3: SAM's managed bucket policy denies every request with
-    # aws:SecureTransport false, and cloudlet serves plain http (S3 evaluates that key honestly).
-    client("s3").create_bucket(Bucket="samcli-artifacts")
+    # --resolve-s3, SAM's default: it deploys its managed stack (aws-sam-cli-managed-default),
+    # whose bucket policy denies aws:SecureTransport false; cloudlet counts requests as TLS.
     built = sam("build")
     assert "Build Succeeded" in built.stdout
     deployed = sam(*DEPLOY)
@@ -197,6 +195,8 @@ def test_sam_build_and_deploy(sam, client, endpoint):
     cfn = client("cloudformation")
     stack = cfn.describe_stacks(StackName="samcli-app")["Stacks"][0]
     assert stack["StackStatus"] == "CREATE_COMPLETE"
+    managed = cfn.describe_stacks(StackName="aws-sam-cli-managed-default")["Stacks"][0]
+    assert managed["StackStatus"] == "CREATE_COMPLETE"
     found = outputs(stack)
     assert found["ApiUrl"] == f"https://{found['ApiId']}.execute-api.us-east-1.amazonaws.com/"
     # sam deploy --tags: stack tags, which CloudFormation passes on to what takes tags.

@@ -305,7 +305,26 @@ def test_conditions_on_referer_source_ip_and_transport(s3, endpoint, bucket):
             },
         ),
     )
-    assert httpx.get(url).status_code == 403  # plain http is refused to everyone
-    with pytest.raises(ClientError):
-        s3.get_object(Bucket=bucket, Key="img.png")
+    # By default a request counts as TLS (as every AWS client's call to AWS is): the Deny of
+    # insecure transport, which SAM's managed bucket carries, does not lock callers out.
+    assert httpx.get(url).content == b"png"
+    assert s3.get_object(Bucket=bucket, Key="img.png")["Body"].read() == b"png"
     s3.delete_bucket_policy(Bucket=bucket)
+
+
+def test_plain_http_counts_as_insecure_when_asked(tmp_path):
+    strict = start_server(str(tmp_path / "data"), "--plain-http-insecure")
+    try:
+        s3 = make_client(strict.endpoint, "s3")
+        s3.create_bucket(Bucket="strict")
+        s3.put_object(Bucket="strict", Key="k", Body=b"v")
+        s3.put_bucket_policy(Bucket="strict", Policy=_policy("strict", {
+            "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+            "Resource": ["arn:aws:s3:::strict", "arn:aws:s3:::strict/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }))
+        with pytest.raises(ClientError) as refused:
+            s3.get_object(Bucket="strict", Key="k")
+        assert refused.value.response["Error"]["Code"] == "AccessDenied"
+    finally:
+        strict.stop()

@@ -176,7 +176,7 @@ def context_of(ctx: RequestContext, now: float) -> dict[str, Any]:
     """The condition keys of one request: global aws: keys and the S3 keys of its operation."""
     request, params = ctx.request, ctx.params
     keys: dict[str, Any] = {
-        "aws:SecureTransport": "true" if request.scheme == "https" else "false",
+        "aws:SecureTransport": "true" if request.secure else "false",
         "aws:SourceIp": request.client or None,
         "aws:Referer": request.headers.get("referer"),
         "aws:UserAgent": request.headers.get("user-agent"),

@@ -57,7 +57,7 @@ def check_caller(queue: store.Queue, ctx: RequestContext, operation: str, now: f
     context = {
         "aws:PrincipalAccount": ctx.account_id,
         "aws:PrincipalArn": principal_arn,
-        "aws:SecureTransport": "true" if ctx.request.scheme == "https" else "false",
+        "aws:SecureTransport": "true" if ctx.request.secure else "false",
         "aws:SourceIp": ctx.request.client or None,
         **policy.time_keys(now),
     }
