@@ -432,8 +432,9 @@ class UsagePlanKey(ResourceType):
         key = await ctx.call("apigateway", "CreateUsagePlanKey", {
             "usagePlanId": props["UsagePlanId"], "keyId": props["KeyId"], "keyType": props["KeyType"],
         })
-        physical_id = f"{props['KeyId']}:{props['UsagePlanId']}"
-        return Created(physical_id, {"Id": key["id"]})
+        # Ref and GetAtt Id: the key's and the plan's ids joined by ":" (the type's primary identifier)
+        physical_id = f"{key['id']}:{props['UsagePlanId']}"
+        return Created(physical_id, {"Id": physical_id})
 
     async def delete(
         self, ctx: ResourceContext, physical_id: str, props: dict[str, Any], attributes: dict[str, Any]

@@ -127,6 +127,7 @@ class ManagedPolicy(ResourceType):
         "CreateDate",
         "DefaultVersionId",
         "IsAttachable",
+        "PermissionsBoundaryUsageCount",
         "PolicyArn",
         "PolicyId",
         "UpdateDate",
@@ -153,6 +154,7 @@ class ManagedPolicy(ResourceType):
             "DefaultVersionId": f"v{version}",
             "AttachmentCount": attached,
             "IsAttachable": "true",
+            "PermissionsBoundaryUsageCount": 0,
             "CreateDate": now,
             "UpdateDate": now,
         }

@@ -110,6 +110,17 @@ async def _code(ctx: ResourceContext, code: dict[str, Any], runtime: str) -> dic
     )
 
 
+def _snap_start(configuration: dict[str, Any]) -> dict[str, Any]:
+    """GetAtt SnapStartResponse (and its members): the function's SnapStart setting as Lambda
+    reports it (ApplyOn None, OptimizationStatus Off when the template sets none)."""
+    snap = configuration.get("SnapStart") or {"ApplyOn": "None", "OptimizationStatus": "Off"}
+    return {
+        "SnapStartResponse": snap,
+        "SnapStartResponse.ApplyOn": snap.get("ApplyOn", "None"),
+        "SnapStartResponse.OptimizationStatus": snap.get("OptimizationStatus", "Off"),
+    }
+
+
 class Function(ResourceType):
     type = "AWS::Lambda::Function"
     replace_on = frozenset({"FunctionName", "PackageType"})
@@ -137,7 +148,7 @@ class Function(ResourceType):
         created = await ctx.call("lambda", "CreateFunction", params)
         if "ReservedConcurrentExecutions" in props:
             await self._concurrency(ctx, name, props["ReservedConcurrentExecutions"])
-        return Created(name, {"Arn": created["FunctionArn"]})
+        return Created(name, {"Arn": created["FunctionArn"], **_snap_start(created)})
 
     @staticmethod
     async def _concurrency(ctx: ResourceContext, name: str, value: Any) -> None:
@@ -180,6 +191,9 @@ class Function(ResourceType):
             await ctx.call("lambda", "UntagResource", {"Resource": attributes["Arn"], "TagKeys": gone})
         if after and after != before:
             await ctx.call("lambda", "TagResource", {"Resource": attributes["Arn"], "Tags": after})
+        if "SnapStartResponse" not in attributes or old.get("SnapStart") != new.get("SnapStart"):
+            found = await ctx.call("lambda", "GetFunctionConfiguration", {"FunctionName": physical_id})
+            attributes = {**attributes, **_snap_start(found)}
         return attributes
 
     async def delete(
@@ -277,9 +291,9 @@ class Version(ResourceType):
     async def create(self, ctx: ResourceContext, props: dict[str, Any]) -> Created:
         params = {key: props[key] for key in ("FunctionName", "Description", "CodeSha256") if key in props}
         published = await ctx.call("lambda", "PublishVersion", params)
-        unqualified = published["FunctionArn"].rsplit(":", 1)[0]
+        # FunctionArn is the version's own ARN, as Ref is (the type's primary identifier)
         return Created(
-            published["FunctionArn"], {"Version": published["Version"], "FunctionArn": unqualified}
+            published["FunctionArn"], {"Version": published["Version"], "FunctionArn": published["FunctionArn"]}
         )
 
     async def delete(
@@ -288,7 +302,7 @@ class Version(ResourceType):
         await ctx.call(
             "lambda",
             "DeleteFunction",
-            {"FunctionName": attributes["FunctionArn"], "Qualifier": attributes["Version"]},
+            {"FunctionName": physical_id.rsplit(":", 1)[0], "Qualifier": attributes["Version"]},
         )
 
 
