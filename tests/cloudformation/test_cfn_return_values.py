@@ -1,12 +1,18 @@
 """Ref and Fn::GetAtt of each resource type, read back through stack Outputs and checked against
 the formats AWS's CloudFormation resource reference ("Return values") documents: names, ARNs,
-URLs and ids. Also: a CloudFront distribution in a stack is updated in place."""
+URLs and ids. Also: a CloudFront distribution (and a key group) in a stack is updated in place,
+its GetAtt values following the update."""
 
 from __future__ import annotations
 
+import io
 import re
+import time
+import zipfile
 
 from conftest import outputs, reasons, settled
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 ACCOUNT = r"\d{12}"
 REGION = r"[a-z]{2}(-[a-z]+)+-\d"
@@ -167,7 +173,8 @@ def test_storage_messaging_iam_and_ses_return_values(cfn, deploy):
     assert re.fullmatch(r"ANPA[A-Z0-9]{17}", out["ManagedId"])
     assert out["ManagedVersion"] == "v1" and out["ManagedAttachments"] == "1"
     assert out["ManagedBoundaries"] == "0" and out["ManagedAttachable"] == "true"
-    assert out["ManagedCreated"] and out["ManagedUpdated"]
+    for date in (out["ManagedCreated"], out["ManagedUpdated"]):  # ISO 8601, as IAM gives dates
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", date), date
 
     assert out["Identity"] == "returns.example.com"
     assert out["DkimName"].endswith("._domainkey.returns.example.com")
@@ -460,3 +467,71 @@ def test_distribution_return_values_and_update_in_place(cfn, deploy, client):
     ) == 1
     statuses = [status for logical, status, _ in reasons(cfn, "rv-cdn") if logical == "Cdn"]
     assert "UPDATE_COMPLETE" in statuses and statuses.count("CREATE_COMPLETE") == 1
+
+
+KEYS_AND_LAYERS = """
+Parameters:
+  Pem: {Type: String}
+  GroupComment: {Type: String, Default: first}
+Resources:
+  Layer:
+    Type: AWS::Lambda::LayerVersion
+    Properties:
+      Content: {S3Bucket: rv-layer-code, S3Key: layer.zip}
+      CompatibleRuntimes: [python3.11]
+  Signer:
+    Type: AWS::CloudFront::PublicKey
+    Properties:
+      PublicKeyConfig: {CallerReference: rv-signer, Name: rv-signer, EncodedKey: !Ref Pem}
+  Signers:
+    Type: AWS::CloudFront::KeyGroup
+    Properties:
+      KeyGroupConfig: {Name: rv-signers, Comment: !Ref GroupComment, Items: [!Ref Signer]}
+Outputs:
+  Layer: {Value: !Ref Layer}
+  LayerArn: {Value: !GetAtt Layer.LayerVersionArn}
+  Signer: {Value: !Ref Signer}
+  SignerId: {Value: !GetAtt Signer.Id}
+  SignerCreated: {Value: !GetAtt Signer.CreatedTime}
+  Signers: {Value: !Ref Signers}
+  SignersId: {Value: !GetAtt Signers.Id}
+  SignersModified: {Value: !GetAtt Signers.LastModifiedTime}
+"""
+
+
+def test_layer_public_key_and_key_group_return_values(cfn, deploy, client):
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("python/words.py", "WORD = 'layer'\n")
+    s3 = client("s3")
+    s3.create_bucket(Bucket="rv-layer-code")
+    s3.put_object(Bucket="rv-layer-code", Key="layer.zip", Body=code.getvalue())
+    pem = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    parameters = [{"ParameterKey": "Pem", "ParameterValue": pem}]
+    stack = deploy("rv-keys", KEYS_AND_LAYERS, Parameters=parameters)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", reasons(cfn, "rv-keys")
+    out = outputs(stack)
+
+    assert out["Layer"] == out["LayerArn"]
+    assert re.fullmatch(rf"arn:aws:lambda:{REGION}:{ACCOUNT}:layer:rv-keys-Layer-\w+:1", out["Layer"])
+    assert out["Signer"] == out["SignerId"] and re.fullmatch(r"K[A-Z0-9]+", out["Signer"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", out["SignerCreated"])
+    assert out["Signers"] == out["SignersId"] and re.fullmatch(r"[0-9a-f-]{36}", out["Signers"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", out["SignersModified"])
+
+    time.sleep(1.1)  # LastModifiedTime has second resolution
+    cfn.update_stack(
+        StackName="rv-keys",
+        TemplateBody=KEYS_AND_LAYERS,
+        Parameters=[*parameters, {"ParameterKey": "GroupComment", "ParameterValue": "second"}],
+    )
+    updated = settled(cfn, "rv-keys")
+    assert updated["StackStatus"] == "UPDATE_COMPLETE", reasons(cfn, "rv-keys")
+    after = outputs(updated)
+    assert after["Signers"] == out["Signers"]  # updated in place
+    assert after["SignersModified"] != out["SignersModified"]  # GetAtt follows the update

@@ -7,6 +7,7 @@ CloudFormation writes CloudFront's configs with plain lists where the API wraps 
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from functools import cache
 from typing import Any
@@ -112,6 +113,14 @@ def _config(props: dict[str, Any], reference: str) -> dict[str, Any]:
     return converted
 
 
+def _timestamp(value: Any) -> str:
+    """A CloudFront time as GetAtt gives it: ISO 8601 in UTC, 2024-01-02T03:04:05.678Z."""
+    if isinstance(value, datetime.datetime):
+        value = value.astimezone(datetime.UTC)
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return str(value or "")
+
+
 class Distribution(ResourceType):
     type = "AWS::CloudFront::Distribution"
     attributes = ("DomainName", "Id")
@@ -179,10 +188,12 @@ class _ConfigResource(ResourceType):
     ) -> dict[str, Any]:
         current = await ctx.call("cloudfront", f"Get{self.kind}Config", {"Id": physical_id})
         reference = (current.get(self.config_member) or {}).get("CallerReference")
-        await ctx.call("cloudfront", f"Update{self.kind}", {
+        reply = await ctx.call("cloudfront", f"Update{self.kind}", {
             "Id": physical_id, "IfMatch": current["ETag"], self.config_member: self._api_config(ctx, new, reference),
         })
-        return attributes
+        # GetAtt follows the update (a key group's LastModifiedTime)
+        body = next((value for value in reply.values() if isinstance(value, dict) and "Id" in value), None)
+        return {**attributes, **self._attributes(body)} if body else attributes
 
     async def delete(
         self, ctx: ResourceContext, physical_id: str, props: dict[str, Any], attributes: dict[str, Any]
@@ -203,7 +214,7 @@ class PublicKey(_ConfigResource):
     kind, config_property, config_member = "PublicKey", "PublicKeyConfig", "PublicKeyConfig"
 
     def _attributes(self, body: dict[str, Any]) -> dict[str, Any]:
-        return {"Id": body["Id"], "CreatedTime": str(body.get("CreatedTime", ""))}
+        return {"Id": body["Id"], "CreatedTime": _timestamp(body.get("CreatedTime"))}
 
 
 class KeyGroup(_ConfigResource):
@@ -212,7 +223,7 @@ class KeyGroup(_ConfigResource):
     kind, config_property, config_member = "KeyGroup", "KeyGroupConfig", "KeyGroupConfig"
 
     def _attributes(self, body: dict[str, Any]) -> dict[str, Any]:
-        return {"Id": body["Id"], "LastModifiedTime": str(body.get("LastModifiedTime", ""))}
+        return {"Id": body["Id"], "LastModifiedTime": _timestamp(body.get("LastModifiedTime"))}
 
 
 class OriginAccessIdentity(_ConfigResource):

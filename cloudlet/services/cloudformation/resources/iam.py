@@ -7,6 +7,7 @@ role's Arn deploy and the values are stable. Nothing enforces them until IAM lan
 
 from __future__ import annotations
 
+import datetime
 import secrets
 import string
 from typing import Any
@@ -146,7 +147,8 @@ class ManagedPolicy(ResourceType):
     def _view(
         ctx: ResourceContext, arn: str, policy_id: str, props: dict[str, Any], version: int
     ) -> dict[str, Any]:
-        now = ctx.env.clock.now()
+        # CreateDate and UpdateDate: ISO 8601, as IAM reports a policy's dates
+        now = datetime.datetime.fromtimestamp(ctx.env.clock.now(), datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         attached = sum(len(props.get(key) or []) for key in ("Roles", "Users", "Groups"))
         return {
             "PolicyArn": arn,
