@@ -136,6 +136,18 @@ _SETTINGS: dict[str, tuple[str, Callable[[Any], dict[str, Any]], str | None]] = 
 }
 
 
+# Regions whose S3 website endpoints are s3-website-REGION; those launched since 2014 use
+# s3-website.REGION (AWS's S3 website endpoint table).
+_DASH_WEBSITE_REGIONS = frozenset({
+    "us-east-1", "us-west-1", "us-west-2", "eu-west-1", "ap-southeast-1", "ap-southeast-2",
+    "ap-northeast-1", "sa-east-1", "us-gov-west-1",
+})
+
+
+def _website_separator(region: str) -> str:
+    return "-" if region in _DASH_WEBSITE_REGIONS else "."
+
+
 class Bucket(ResourceType):
     type = "AWS::S3::Bucket"
     replace_on = frozenset({"BucketName", "ObjectLockEnabled"})
@@ -165,7 +177,7 @@ class Bucket(ResourceType):
             "DomainName": f"{name}.s3.amazonaws.com",
             "DualStackDomainName": f"{name}.s3.dualstack.{ctx.region}.amazonaws.com",
             "RegionalDomainName": f"{name}.s3.{ctx.region}.amazonaws.com",
-            "WebsiteURL": f"http://{name}.s3-website-{ctx.region}.amazonaws.com",
+            "WebsiteURL": f"http://{name}.s3-website{_website_separator(ctx.region)}{ctx.region}.amazonaws.com",
         }
 
     async def _configure(
