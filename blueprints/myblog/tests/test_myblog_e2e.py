@@ -177,7 +177,10 @@ def test_everything_is_still_there_after_a_restart(blog, data_dir, port):
     again = start_blueprint("myblog", data_dir, port, blog.env)
     blog.server = again.server
     assert again.outputs == blog.outputs
-    posts = http("GET", f"{again.url('SiteUrl')}posts").json()["posts"]
-    assert [post["title"] for post in posts] == ["Hello from cloudlet"]
+    listed = http("GET", f"{again.url('SiteUrl')}posts")
+    table = next(name for name in again.client("dynamodb").list_tables()["TableNames"] if "PostsTable" in name)
+    stored = again.client("dynamodb").scan(TableName=table)["Items"]
+    assert [item["title"]["S"] for item in stored] == ["Hello from cloudlet"]
+    assert [post["title"] for post in listed.json()["posts"]] == ["Hello from cloudlet"], dict(listed.headers)
     assert "No changes to deploy" in again.server.log()
 
