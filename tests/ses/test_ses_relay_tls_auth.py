@@ -93,6 +93,7 @@ def test_mail_is_relayed_over_starttls_with_a_login(server, inbox):
 
 def test_cloudlet_mail_lists_what_was_sent(server, inbox):
     ses = make_client(server.endpoint, "ses")
+    ses.verify_email_identity(EmailAddress="sender@example.com")
     ses.send_email(Source="sender@example.com", Destination={"ToAddresses": ["list@example.org"]},
                    Message={"Subject": {"Data": "for the list"}, "Body": {"Text": {"Data": "b"}}})
     inbox.received.get(timeout=15)
