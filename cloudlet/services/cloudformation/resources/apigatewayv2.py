@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cloudlet.services.apigatewayv2.provider import _AUTHORIZER_FIELDS, _INTEGRATION_FIELDS, _ROUTE_FIELDS
 from cloudlet.services.cloudformation.resources.base import (
     Created,
     ResourceContext,
@@ -39,50 +40,6 @@ _STAGE_FIELDS = (
     "RouteSettings",
     "StageName",
     "StageVariables",
-)
-_ROUTE_FIELDS = (
-    "ApiKeyRequired",
-    "AuthorizationScopes",
-    "AuthorizationType",
-    "AuthorizerId",
-    "ModelSelectionExpression",
-    "OperationName",
-    "RequestModels",
-    "RequestParameters",
-    "RouteKey",
-    "RouteResponseSelectionExpression",
-    "Target",
-)
-_INTEGRATION_FIELDS = (
-    "ConnectionId",
-    "ConnectionType",
-    "ContentHandlingStrategy",
-    "CredentialsArn",
-    "Description",
-    "IntegrationMethod",
-    "IntegrationSubtype",
-    "IntegrationType",
-    "IntegrationUri",
-    "PassthroughBehavior",
-    "PayloadFormatVersion",
-    "RequestParameters",
-    "RequestTemplates",
-    "ResponseParameters",
-    "TemplateSelectionExpression",
-    "TimeoutInMillis",
-    "TlsConfig",
-)
-_AUTHORIZER_FIELDS = (
-    "AuthorizerCredentialsArn",
-    "AuthorizerPayloadFormatVersion",
-    "AuthorizerResultTtlInSeconds",
-    "AuthorizerType",
-    "AuthorizerUri",
-    "EnableSimpleResponses",
-    "IdentitySource",
-    "IdentityValidationExpression",
-    "JwtConfiguration",
-    "Name",
 )
 _INTEGERS = ("TimeoutInMillis", "AuthorizerResultTtlInSeconds")
 _BOOLEANS = (
