@@ -57,6 +57,8 @@ def serve(config: Config) -> int:
     common = dict(
         host=config.host, port=config.port, log_config=None, access_log=False, http="httptools",
         lifespan="on", timeout_graceful_shutdown=5, server_header=False, date_header=True,
+        # WebSocket APIs: AWS refuses messages over 128 KB (close code 1009, as here).
+        ws="websockets-sansio", ws_max_size=128 * 1024,
     )
     if config.workers > 1:
         os.environ["CLOUDLET_CONFIG"] = config.to_env()

@@ -415,22 +415,25 @@ def _payload_hash(request: Request, headers: _HeaderView, signed: _Signed, body_
 def _verify_signature(request: Request, headers: _HeaderView, signed: _Signed, key: bytes,
                       payload_hash: str) -> None:
     query = canonical.canonical_query(request.query, skip="X-Amz-Signature" if signed.presigned else None)
-    creq = canonical.canonical_request(
-        request.method.upper(), canonical.canonical_uri(request.path, signed.service), query,
-        canonical.canonical_headers(headers.items, signed.signed_headers),
-        ";".join(signed.signed_headers), payload_hash,
-    )
-    to_sign = canonical.string_to_sign(signed.amz_date, signed.scope, creq)
-    expected = canonical.sign(key, to_sign)
-    if not hmac.compare_digest(expected, signed.signature.lower()):
-        raise AuthError("bad_signature", signature_mismatch_message(creq, to_sign), fields={
-            "AWSAccessKeyId": signed.access_key,
-            "StringToSign": to_sign,
-            "SignatureProvided": signed.signature,
-            "StringToSignBytes": to_sign.encode().hex(" "),
-            "CanonicalRequest": creq,
-            "CanonicalRequestBytes": creq.encode().hex(" "),
-        })
+    canonical_headers = canonical.canonical_headers(headers.items, signed.signed_headers)
+    creq = to_sign = ""
+    for uri in canonical.canonical_uris(request.path, signed.service):
+        attempt = canonical.canonical_request(
+            request.method.upper(), uri, query, canonical_headers, ";".join(signed.signed_headers), payload_hash,
+        )
+        attempt_to_sign = canonical.string_to_sign(signed.amz_date, signed.scope, attempt)
+        if hmac.compare_digest(canonical.sign(key, attempt_to_sign), signed.signature.lower()):
+            return
+        if not creq:  # the mismatch reports the first (the usual) form
+            creq, to_sign = attempt, attempt_to_sign
+    raise AuthError("bad_signature", signature_mismatch_message(creq, to_sign), fields={
+        "AWSAccessKeyId": signed.access_key,
+        "StringToSign": to_sign,
+        "SignatureProvided": signed.signature,
+        "StringToSignBytes": to_sign.encode().hex(" "),
+        "CanonicalRequest": creq,
+        "CanonicalRequestBytes": creq.encode().hex(" "),
+    })
 
 
 async def verify_payload_hash(chunks: AsyncIterator[bytes], expected_hex: str) -> AsyncIterator[bytes]:

@@ -44,6 +44,8 @@ class _Style:
 _SERVICE_STYLES: dict[str, _Style | None] = {
     "s3": None,  # S3 validates in the service, with its own codes
     "s3control": None,
+    # The @connections API answers an oversized message with PayloadTooLargeException itself.
+    "apigatewaymanagementapi": _Style(constraints=False),
     "sns": None,  # SNS answers InvalidParameter with its own wording
     "sqs": _Style(constraints=False, missing="MissingParameter",
                   missing_message="The request must contain the parameter {name}."),

@@ -20,8 +20,10 @@ from cloudlet.core.store import Store
 from cloudlet.edge.asgi import Receive, Scope, Send, request_from_scope, send_response
 from cloudlet.edge.aws_api import AwsApi
 from cloudlet.edge.cors import Cors
+from cloudlet.edge.detect import is_connections_call
 from cloudlet.edge.internal import PREFIX, Internal
 from cloudlet.edge.types import Request, Response
+from cloudlet.edge.websocket import Closed, WebSocket
 from cloudlet.services.environment import Environment
 from cloudlet.services.registry import Registry, invoke_routes
 
@@ -36,6 +38,14 @@ class InvokeRoute(Protocol):
     def matches(self, request: Request) -> bool: ...
 
     async def handle(self, request: Request) -> Response: ...
+
+
+class WebSocketRoute(Protocol):
+    """Invoke traffic that also takes WebSocket upgrades (API Gateway's WebSocket APIs)."""
+
+    def accepts_websocket(self, request: Request) -> bool: ...
+
+    async def connect(self, socket: WebSocket) -> None: ...
 
 
 def build_environment(config: Config) -> Environment:
@@ -68,12 +78,36 @@ class App:
             request = request_from_scope(scope, receive, plain_http_secure=self.plain_http_secure)
             response = await self.handle(request)
             await send_response(send, response, head=request.method == "HEAD")
+        elif scope["type"] == "websocket":
+            await self._websocket(WebSocket(scope, receive, send))
         elif scope["type"] == "lifespan":
             await self._lifespan(receive, send)
+
+    async def _websocket(self, socket: WebSocket) -> None:
+        try:
+            await socket.wait_connect()
+        except Closed:
+            return
+        for route in self.routes:
+            accepts = getattr(route, "accepts_websocket", None)
+            if accepts is not None and accepts(socket.request):
+                try:
+                    await route.connect(socket)  # type: ignore[attr-defined]
+                except Exception:
+                    log.exception("WebSocket connection to %s failed", socket.request.path)
+                    if socket.accepted:
+                        await socket.close(1011, "Internal server error")
+                    elif not socket.closed:
+                        await socket.refuse(500, b'{"message":"Internal server error"}')
+                return
+        await socket.refuse(404, b'{"message":"Not Found"}')
 
     async def handle(self, request: Request) -> Response:
         if request.path.startswith(PREFIX) and self.internal.owns(request):
             return await self.internal.handle(request)
+        if is_connections_call(request):
+            # The @connections API sits under an API's invoke URL but is an AWS API call.
+            return await self.aws.handle(request)
         for route in self.routes:
             if route.matches(request):
                 return await route.handle(request)

@@ -16,11 +16,32 @@ from cloudlet.aws.sigv4 import parse_scope
 from cloudlet.edge.types import Request
 
 _CBOR_PATH = re.compile(r"^/service/([^/]+)/operation/[^/]+$")
+_CONNECTIONS = re.compile(r"^(.*)/@connections/[^/]+$")
+_EXECUTE_API_HOST = re.compile(r"^[a-z0-9]+\.execute-api\.", re.IGNORECASE)
+EXECUTE_API_PATH = "/_aws/execute-api/"
 _S3_HOST = re.compile(r"(^|\.)s3([.-][a-z0-9-]+)?\.(localhost|amazonaws\.com)(:\d+)?$")
 
 
 def is_s3_host(host: str) -> bool:
     return bool(_S3_HOST.search(host.lower()))
+
+
+def is_connections_call(request: Request) -> bool:
+    """A call of the @connections API (apigatewaymanagementapi): at a WebSocket API's stage URL
+    (host or path form), or at cloudlet's own endpoint signed for execute-api. Marks the stage
+    URL's path as the request's endpoint prefix."""
+    match = _CONNECTIONS.match(request.path)
+    if match is None:
+        return False
+    scope = parse_scope(request)
+    if not (
+        (scope is not None and scope[1] == "execute-api")
+        or _EXECUTE_API_HOST.match(request.host)
+        or request.path.startswith(EXECUTE_API_PATH)
+    ):
+        return False
+    request.endpoint_prefix = match.group(1)
+    return True
 
 
 def _rank(candidates: list[str], signing_name: str, implemented: Callable[[str], bool]) -> list[str]:
@@ -38,6 +59,8 @@ def detect_service(
     request; it separates services that share a signing name (ses/sesv2, s3/s3control,
     apigateway/apigatewayv2).
     """
+    if request.endpoint_prefix is not None:  # marked by is_connections_call
+        return "apigatewaymanagementapi"
     index = service_index()
     headers = request.headers
     target = headers.get("x-amz-target")

@@ -139,6 +139,9 @@ class Request:
     # plain-HTTP port they stand for the same calls, so by default a request counts as secure
     # (`cloudlet up --plain-http-insecure` makes plain HTTP count as insecure, as it would be).
     secure: bool = True
+    # The path of the endpoint a client was given, when it has one (the @connections API's is
+    # an API's stage URL): operations are matched on the path after it.
+    endpoint_prefix: str | None = None
 
     @property
     def host(self) -> str:

@@ -27,11 +27,19 @@ DISTRIBUTIONS = (
 )
 
 # Runs awslambdaric as `python -m` would, after restoring the exit()/quit() builtins that `site`
-# would have added (handlers call them).
+# would have added (handlers call them). Names under `.localhost` resolve to the loopback address,
+# as RFC 6761 says they should and the C library's resolver here does not: functions reach
+# cloudlet's invoke URLs (APIID.execute-api.localhost:PORT, the domainName in their events).
 LAUNCHER = (
-    "import builtins, _sitebuiltins, runpy\n"
+    "import builtins, _sitebuiltins, runpy, socket\n"
     "builtins.exit = _sitebuiltins.Quitter('exit', 'Ctrl-D (i.e. EOF)')\n"
     "builtins.quit = _sitebuiltins.Quitter('quit', 'Ctrl-D (i.e. EOF)')\n"
+    "_resolve = socket.getaddrinfo\n"
+    "def _getaddrinfo(host, *args, **kwargs):\n"
+    "    if isinstance(host, str) and host.lower().rstrip('.').endswith('.localhost'):\n"
+    "        host = '127.0.0.1'\n"
+    "    return _resolve(host, *args, **kwargs)\n"
+    "socket.getaddrinfo = _getaddrinfo\n"
     "runpy.run_module('awslambdaric', run_name='__main__', alter_sys=True)\n"
 )
 

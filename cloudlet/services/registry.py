@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 # start-up pays only for what is called.
 PROVIDERS: dict[str, str] = {
     "apigatewayv2": "cloudlet.services.apigatewayv2.provider:ApiGatewayV2Provider",
+    "apigatewaymanagementapi": "cloudlet.services.apigatewayv2.management:ApiGatewayManagementProvider",
     "cloudformation": "cloudlet.services.cloudformation.provider:CloudFormationProvider",
     "cloudfront": "cloudlet.services.cloudfront.provider:CloudFrontProvider",
     "dynamodb": "cloudlet.services.dynamodb.provider:DynamoDBProvider",

@@ -72,6 +72,17 @@ def canonical_uri(raw_path: str, service: str) -> str:
     return normalized if _UNRESERVED_PATH.match(normalized) else quote(normalized, safe="/~")
 
 
+def canonical_uris(raw_path: str, service: str) -> list[str]:
+    """canonical_uri, then (when it differs) the wire path encoded as it arrived: botocore and
+    the JavaScript SDK sign a path character sent raw, such as the @ of `/@connections/`,
+    encoded once, where rebuilding each segment encodes it twice."""
+    first = canonical_uri(raw_path, service)
+    if service in SINGLE_ENCODING_SERVICES or _UNRESERVED_PATH.match(raw_path or "/"):
+        return [first]
+    literal = quote(_remove_dot_segments(raw_path or "/"), safe="/~")
+    return [first] if literal == first else [first, literal]
+
+
 def _encode(value: str) -> str:
     return value if _UNRESERVED.match(value) else quote(value, safe="~")
 

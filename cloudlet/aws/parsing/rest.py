@@ -77,6 +77,8 @@ class RestParser(RequestParser):
 
     def request_path(self, request: Request) -> str:
         """The path the requestUri templates are matched against (S3 adds a virtual host's bucket)."""
+        if request.endpoint_prefix:
+            return request.path[len(request.endpoint_prefix) :] or "/"
         return request.path or "/"
 
     def _no_route(self, request: Request, path: str) -> ServiceError:

@@ -27,6 +27,13 @@ if TYPE_CHECKING:
     from cloudlet.services.environment import Environment
 
 JWT_IDENTITY = "$request.header.Authorization"
+# WebSocket APIs write identity sources without the `$` and with `route.` before `request`.
+_WEBSOCKET_SOURCES = (
+    ("route.request.header.", "$request.header."),
+    ("route.request.querystring.", "$request.querystring."),
+    ("stageVariables.", "$stageVariables."),
+    ("context.", "$context."),
+)
 
 
 @dataclass(frozen=True)
@@ -47,11 +54,16 @@ class Call:
     stage_vars: dict[str, str]
     route_arn: str
     authorizer_arn_prefix: str
+    event: dict[str, Any] | None = None  # what a Lambda authorizer gets, when not built from the rest
 
 
 def identity_value(source: str, call: Call) -> str | None:
     """The value of one identity source expression ($request.header.X, $request.querystring.X,
     $context.X, $stageVariables.X), or None when the request lacks it."""
+    for websocket_prefix, prefix in _WEBSOCKET_SOURCES:
+        if source.startswith(websocket_prefix):
+            source = prefix + source[len(websocket_prefix) :]
+            break
     if source.startswith("$request.header."):
         return call.facts.headers.get(source[len("$request.header.") :])
     if source.startswith("$request.querystring."):
@@ -160,7 +172,7 @@ class Authorizers:
     async def _invoke(self, call: Call, authorizer: dict[str, Any], values: list[str]) -> Any:
         uri = mapping.with_stage_variables(authorizer.get("AuthorizerUri") or "", call.stage_vars)
         version = authorizer.get("AuthorizerPayloadFormatVersion") or "2.0"
-        event = _event(call, version, values)
+        event = call.event if call.event is not None else _event(call, version, values)
         try:
             if not authorizer.get("AuthorizerCredentialsArn") and not await lambdas.gateway_may_invoke(
                 self.env, uri, f"{call.authorizer_arn_prefix}/authorizers/{authorizer['AuthorizerId']}"

@@ -55,9 +55,11 @@ class DataPlane:
     async def serve(self, request: Request, api_id: str, path: str) -> Response:
         trip = Trip(request, path)
         now = self.env.clock.now()
-        deployed = self._deployed(api_id, path)
+        deployed = self.deployed(api_id, path)
         if deployed is None:
             response = replies.not_found()
+        elif deployed.snapshot["api"].get("ProtocolType") == "WEBSOCKET":
+            response = replies.forbidden()  # only a WebSocket upgrade request reaches these
         elif deployed.snapshot["api"].get("DisableExecuteApiEndpoint"):
             # Only custom domain names reach the API then; the change takes effect when deployed.
             response = replies.forbidden()
@@ -73,7 +75,7 @@ class DataPlane:
         response.headers["apigw-requestid"] = trip.request_id
         return response
 
-    def _deployed(self, api_id: str, path: str) -> Deployed | None:
+    def deployed(self, api_id: str, path: str) -> Deployed | None:
         with self.env.store.read() as conn:
             owner = DOCS.owner(conn, api_id)
             if owner is None:

@@ -1,19 +1,23 @@
-"""API Gateway v2 (HTTP APIs): the control plane here, the data plane in dataplane.py."""
+"""API Gateway v2 (HTTP and WebSocket APIs): the control plane here, the data plane in
+dataplane.py (HTTP) and websockets.py (WebSocket)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from cloudlet.edge.types import Request, RequestContext, Response
+from cloudlet.edge.websocket import WebSocket
 from cloudlet.services.apigatewayv2 import access_logs, domains, resources, store, validation
 from cloudlet.services.apigatewayv2.dataplane import DataPlane
 from cloudlet.services.apigatewayv2.errors import BadRequestException, ConflictException, NotFoundException
 from cloudlet.services.apigatewayv2.imports import OpenApiOperations
 from cloudlet.services.apigatewayv2.paging import page
 from cloudlet.services.apigatewayv2.resources import public, require, require_api
+from cloudlet.services.apigatewayv2.responses import ResponseOperations
 from cloudlet.services.apigatewayv2.routing import DEFAULT
 from cloudlet.services.apigatewayv2.store import DOCS
 from cloudlet.services.apigatewayv2.tagging import TaggingOperations
+from cloudlet.services.apigatewayv2.websockets import WebSockets
 from cloudlet.services.base import Provider
 from cloudlet.services.environment import Environment
 from cloudlet.services.gateway.ids import new_id
@@ -96,13 +100,16 @@ def _by_id(items: list[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:
     return {item[key]: item for item in items}
 
 
-class ApiGatewayV2Provider(domains.DomainOperations, OpenApiOperations, TaggingOperations, Provider):
+class ApiGatewayV2Provider(
+    domains.DomainOperations, OpenApiOperations, ResponseOperations, TaggingOperations, Provider
+):
     service = "apigatewayv2"
     migrations = store.MIGRATIONS
 
     def __init__(self, env: Environment) -> None:
         super().__init__(env)
         self.data_plane = DataPlane(env)
+        self.websockets = WebSockets(env, self.data_plane)
 
     async def start(self) -> None:
         env = self.env
@@ -112,6 +119,10 @@ class ApiGatewayV2Provider(domains.DomainOperations, OpenApiOperations, TaggingO
             name=access_logs.CONSUMER,
             max_attempts=3,
         )
+        await self.websockets.start()
+
+    async def stop(self) -> None:
+        await self.websockets.stop()
 
     # -- data plane (called by cloudlet.services.gateway.route) ----------------------------------
 
@@ -122,13 +133,16 @@ class ApiGatewayV2Provider(domains.DomainOperations, OpenApiOperations, TaggingO
     async def serve(self, request: Request, api_id: str, path: str) -> Response:
         return await self.data_plane.serve(request, api_id, path)
 
+    async def connect(self, socket: WebSocket, api_id: str, path: str) -> None:
+        await self.websockets.connect(socket, api_id, path)
+
     # -- APIs ------------------------------------------------------------------------------------
 
     def create_api(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         protocol = params["ProtocolType"]
         if protocol == "WEBSOCKET":
-            raise BadRequestException("WebSocket APIs are not implemented in cloudlet yet: only HTTP APIs")
-        if protocol != "HTTP":
+            validation.websocket_api(params)
+        elif protocol != "HTTP":
             raise BadRequestException(f"Invalid protocol type specified: {protocol}")
         if not params.get("Target") and (params.get("RouteKey") or params.get("CredentialsArn")):
             raise BadRequestException(
@@ -139,9 +153,9 @@ class ApiGatewayV2Provider(domains.DomainOperations, OpenApiOperations, TaggingO
         api_id = new_id()
         api = resources.new_api(
             api_id,
-            resources.endpoint(self.env.config.port, api_id),
+            resources.endpoint(self.env.config.port, api_id, protocol),
             now,
-            {"Tags": params.get("Tags") or {}, **_pick(params, _API_FIELDS)},
+            {"Tags": params.get("Tags") or {}, "ProtocolType": protocol, **_pick(params, _API_FIELDS)},
         )
         with self.env.store.db() as conn:
             DOCS.put_api(conn, ctx.account_id, ctx.region, api_id, now, api)
@@ -215,6 +229,8 @@ class ApiGatewayV2Provider(domains.DomainOperations, OpenApiOperations, TaggingO
         now = self.env.clock.now()
         with self.env.store.db() as conn:
             api = require_api(conn, params["ApiId"], ctx.account_id, ctx.region)
+            if api["ProtocolType"] == "WEBSOCKET":
+                validation.websocket_api({"RouteSelectionExpression": api["RouteSelectionExpression"], **params})
             api.update(_pick(params, _API_FIELDS))
             DOCS.put_api(conn, ctx.account_id, ctx.region, api["ApiId"], api["CreatedDate"], api)
             if any(key in params for key in ("Target", "RouteKey", "CredentialsArn")):
@@ -251,11 +267,12 @@ class ApiGatewayV2Provider(domains.DomainOperations, OpenApiOperations, TaggingO
                 raise ConflictException(f"A route with key {params['RouteKey']} already exists for this API")
             resources.update(conn, api_id, "route", route["RouteId"], {"RouteKey": params["RouteKey"]}, now)
 
-    def delete_api(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    async def delete_api(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         with self.env.store.db() as conn:
             require_api(conn, params["ApiId"], ctx.account_id, ctx.region)
             DOCS.delete_api(conn, params["ApiId"])
             store.forget_authorizer_results(conn, params["ApiId"])
+        await self.websockets.close_api(params["ApiId"])
         return {}
 
     def delete_cors_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -273,21 +290,21 @@ class ApiGatewayV2Provider(domains.DomainOperations, OpenApiOperations, TaggingO
         doc = {"ApiKeyRequired": False, "AuthorizationType": "NONE", **_pick(params, _ROUTE_FIELDS)}
         with self.env.store.db() as conn:
             api_id = params["ApiId"]
-            require_api(conn, api_id, ctx.account_id, ctx.region)
-            self._check_route(conn, api_id, doc)
+            api = require_api(conn, api_id, ctx.account_id, ctx.region)
+            self._check_route(conn, api, doc)
             return public(resources.create(conn, api_id, "route", doc, self.env.clock.now()))
 
     def update_route(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         with self.env.store.db() as conn:
             api_id = params["ApiId"]
-            require_api(conn, api_id, ctx.account_id, ctx.region)
+            api = require_api(conn, api_id, ctx.account_id, ctx.region)
             doc = {**require(conn, api_id, "route", params["RouteId"]), **_pick(params, _ROUTE_FIELDS)}
             # Leaving JWT or CUSTOM authorization drops what only those use.
             if doc.get("AuthorizationType") in ("NONE", "AWS_IAM"):
                 for key in ("AuthorizerId", "AuthorizationScopes"):
                     if key not in params:
                         doc.pop(key, None)
-            self._check_route(conn, api_id, doc)
+            self._check_route(conn, api, doc)
             return public(
                 resources.update(
                     conn, api_id, "route", params["RouteId"], doc, self.env.clock.now(), replace=True
@@ -295,10 +312,11 @@ class ApiGatewayV2Provider(domains.DomainOperations, OpenApiOperations, TaggingO
             )
 
     @staticmethod
-    def _check_route(conn: Any, api_id: str, doc: dict[str, Any]) -> None:
+    def _check_route(conn: Any, api: dict[str, Any], doc: dict[str, Any]) -> None:
+        api_id = api["ApiId"]
         authorizers = _by_id(DOCS.list(conn, api_id, "authorizer"), "AuthorizerId")
         integrations = {i["IntegrationId"] for i in DOCS.list(conn, api_id, "integration")}
-        validation.route(doc, authorizers, integrations)
+        validation.route(doc, authorizers, integrations, api["ProtocolType"])
         for other in DOCS.list(conn, api_id, "route"):
             if other["RouteKey"] == doc["RouteKey"] and other["RouteId"] != doc.get("RouteId"):
                 raise ConflictException(
@@ -306,24 +324,39 @@ class ApiGatewayV2Provider(domains.DomainOperations, OpenApiOperations, TaggingO
                 )
 
     def create_integration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        doc = {"ConnectionType": "INTERNET", "TimeoutInMillis": 30000, **_pick(params, _INTEGRATION_FIELDS)}
-        if doc.get("IntegrationType") == "HTTP_PROXY":
-            doc.setdefault("PayloadFormatVersion", "1.0")
-        validation.integration(doc)
-        doc.setdefault("IntegrationMethod", "POST" if doc["IntegrationType"] == "AWS_PROXY" else "ANY")
         with self.env.store.db() as conn:
-            require_api(conn, params["ApiId"], ctx.account_id, ctx.region)
+            api = require_api(conn, params["ApiId"], ctx.account_id, ctx.region)
+            if api["ProtocolType"] == "WEBSOCKET":
+                doc = {
+                    "ConnectionType": "INTERNET",
+                    "PayloadFormatVersion": "1.0",
+                    "TimeoutInMillis": 29000,
+                    "PassthroughBehavior": "WHEN_NO_MATCH",
+                    **_pick(params, _INTEGRATION_FIELDS),
+                }
+                validation.websocket_integration(doc)
+                if doc["IntegrationType"] != "MOCK":
+                    doc.setdefault("IntegrationMethod", "POST")
+            else:
+                doc = {"ConnectionType": "INTERNET", "TimeoutInMillis": 30000, **_pick(params, _INTEGRATION_FIELDS)}
+                if doc.get("IntegrationType") == "HTTP_PROXY":
+                    doc.setdefault("PayloadFormatVersion", "1.0")
+                validation.integration(doc)
+                doc.setdefault("IntegrationMethod", "POST" if doc["IntegrationType"] == "AWS_PROXY" else "ANY")
             return public(resources.create(conn, params["ApiId"], "integration", doc, self.env.clock.now()))
 
     def update_integration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         with self.env.store.db() as conn:
             api_id = params["ApiId"]
-            require_api(conn, api_id, ctx.account_id, ctx.region)
+            api = require_api(conn, api_id, ctx.account_id, ctx.region)
             doc = {
                 **require(conn, api_id, "integration", params["IntegrationId"]),
                 **_pick(params, _INTEGRATION_FIELDS),
             }
-            validation.integration(doc)
+            if api["ProtocolType"] == "WEBSOCKET":
+                validation.websocket_integration(doc)
+            else:
+                validation.integration(doc)
             return public(
                 resources.update(
                     conn,
@@ -351,23 +384,30 @@ class ApiGatewayV2Provider(domains.DomainOperations, OpenApiOperations, TaggingO
 
     def create_authorizer(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         doc = _pick(params, _AUTHORIZER_FIELDS)
-        if doc.get("AuthorizerType") == "REQUEST":
-            doc.setdefault("AuthorizerResultTtlInSeconds", 0)
-            doc.setdefault("EnableSimpleResponses", False)
-        validation.authorizer(doc)
         with self.env.store.db() as conn:
-            require_api(conn, params["ApiId"], ctx.account_id, ctx.region)
+            api = require_api(conn, params["ApiId"], ctx.account_id, ctx.region)
+            if api["ProtocolType"] == "WEBSOCKET":
+                validation.websocket_authorizer(doc)
+                doc.setdefault("AuthorizerResultTtlInSeconds", 0)
+            else:
+                if doc.get("AuthorizerType") == "REQUEST":
+                    doc.setdefault("AuthorizerResultTtlInSeconds", 0)
+                    doc.setdefault("EnableSimpleResponses", False)
+                validation.authorizer(doc)
             return public(resources.create(conn, params["ApiId"], "authorizer", doc, self.env.clock.now()))
 
     def update_authorizer(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         with self.env.store.db() as conn:
             api_id = params["ApiId"]
-            require_api(conn, api_id, ctx.account_id, ctx.region)
+            api = require_api(conn, api_id, ctx.account_id, ctx.region)
             doc = {
                 **require(conn, api_id, "authorizer", params["AuthorizerId"]),
                 **_pick(params, _AUTHORIZER_FIELDS),
             }
-            validation.authorizer(doc)
+            if api["ProtocolType"] == "WEBSOCKET":
+                validation.websocket_authorizer(doc)
+            else:
+                validation.authorizer(doc)
             store.forget_authorizer_results(conn, api_id)
             return public(
                 resources.update(

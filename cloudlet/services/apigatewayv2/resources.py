@@ -18,9 +18,12 @@ KINDS: dict[str, tuple[str, str]] = {
     "authorizer": ("AuthorizerId", "Authorizer"),
     "stage": ("StageName", "Stage"),
     "deployment": ("DeploymentId", "Deployment"),
+    # WebSocket APIs: what a route answers, and how an integration's answer is mapped to it.
+    "routeresponse": ("RouteResponseId", "RouteResponse"),
+    "integrationresponse": ("IntegrationResponseId", "IntegrationResponse"),
 }
 # Changes to these make auto-deploy stages deploy again.
-DEPLOYED_KINDS = ("route", "integration", "authorizer")
+DEPLOYED_KINDS = ("route", "integration", "authorizer", "routeresponse", "integrationresponse")
 DATE_KEYS = ("CreatedDate", "LastUpdatedDate")
 
 
@@ -33,13 +36,16 @@ def public(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def endpoint(port: int, api_id: str) -> str:
-    """The invoke URL's base: cloudlet's port, with the API's id as a host name under localhost."""
-    return f"http://{api_id}.execute-api.localhost:{port}"
+def endpoint(port: int, api_id: str, protocol: str = "HTTP") -> str:
+    """The invoke URL's base: cloudlet's port, with the API's id as a host name under localhost
+    (ws:// for WebSocket APIs, where AWS says wss://)."""
+    scheme = "ws" if protocol == "WEBSOCKET" else "http"
+    return f"{scheme}://{api_id}.execute-api.localhost:{port}"
 
 
 def new_api(api_id: str, endpoint: str, now: float, fields: dict[str, Any]) -> dict[str, Any]:
-    """An HTTP API's document with AWS's defaults, under the given fields."""
+    """An API's document with AWS's defaults, under the given fields."""
+    websocket = fields.get("ProtocolType") == "WEBSOCKET"
     return {
         "ApiId": api_id,
         "ApiEndpoint": endpoint,
@@ -48,7 +54,7 @@ def new_api(api_id: str, endpoint: str, now: float, fields: dict[str, Any]) -> d
         "DisableExecuteApiEndpoint": False,
         "IpAddressType": "ipv4",
         "ProtocolType": "HTTP",
-        "RouteSelectionExpression": "$request.method $request.path",
+        **({} if websocket else {"RouteSelectionExpression": "$request.method $request.path"}),
         "Tags": {},
         **fields,
     }
@@ -158,4 +164,6 @@ def snapshot(conn: sqlite3.Connection, api_id: str) -> dict[str, Any]:
         "routes": routes,
         "integrations": {i["IntegrationId"]: i for i in DOCS.list(conn, api_id, "integration")},
         "authorizers": {a["AuthorizerId"]: a for a in DOCS.list(conn, api_id, "authorizer")},
+        "routeresponses": DOCS.list(conn, api_id, "routeresponse"),
+        "integrationresponses": DOCS.list(conn, api_id, "integrationresponse"),
     }

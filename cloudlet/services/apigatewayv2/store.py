@@ -1,7 +1,8 @@
 """apigatewayv2's tables: its APIs, and the routes, integrations, stages, deployments and
 authorizers inside them, as documents shaped like the API's Get* answers; custom domain names
 (with their API mappings) of the account; and the data plane's shared state (throttle buckets,
-cached Lambda authorizer results), in the store so every edge worker sees the same."""
+cached Lambda authorizer results, open WebSocket connections), in the store so every edge worker
+sees the same."""
 
 from __future__ import annotations
 
@@ -39,6 +40,20 @@ MIGRATIONS = (
             result TEXT NOT NULL,
             PRIMARY KEY (api_id, authorizer_id, identity)
         );
+    """,
+    ),
+    Migration(
+        "0003_websocket_connections",
+        """
+        CREATE TABLE apigwv2_connections (
+            connection_id TEXT PRIMARY KEY,
+            api_id TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            connected_at REAL NOT NULL,
+            last_active REAL NOT NULL,
+            doc TEXT NOT NULL
+        );
+        CREATE INDEX apigwv2_connections_owner ON apigwv2_connections (owner);
     """,
     ),
 )
@@ -120,3 +135,48 @@ def put_authorizer_result(
 
 def forget_authorizer_results(conn: sqlite3.Connection, api_id: str) -> None:
     conn.execute("DELETE FROM apigwv2_authorizer_results WHERE api_id = ?", (api_id,))
+
+
+# -- open WebSocket connections --------------------------------------------------------------
+# `owner` names the process holding the socket (host:pid:boot); `doc` is what the connection's
+# later events and GetConnection need (stage, identity, authorizer context, $connect headers).
+
+
+def put_connection(
+    conn: sqlite3.Connection, connection_id: str, api_id: str, owner: str, now: float, doc: dict[str, Any]
+) -> None:
+    conn.execute(
+        "INSERT INTO apigwv2_connections VALUES (?, ?, ?, ?, ?, ?)",
+        (connection_id, api_id, owner, now, now, json.dumps(doc)),
+    )
+
+
+def connection(conn: sqlite3.Connection, connection_id: str) -> tuple[str, float, float, dict[str, Any]] | None:
+    """(api id, connected at, last active, doc) of an open connection."""
+    row = conn.execute(
+        "SELECT api_id, connected_at, last_active, doc FROM apigwv2_connections WHERE connection_id = ?",
+        (connection_id,),
+    ).fetchone()
+    return (row[0], row[1], row[2], json.loads(row[3])) if row else None
+
+
+def touch_connection(conn: sqlite3.Connection, connection_id: str, now: float) -> None:
+    conn.execute("UPDATE apigwv2_connections SET last_active = ? WHERE connection_id = ?", (now, connection_id))
+
+
+def delete_connection(conn: sqlite3.Connection, connection_id: str) -> bool:
+    cursor = conn.execute("DELETE FROM apigwv2_connections WHERE connection_id = ?", (connection_id,))
+    return cursor.rowcount > 0
+
+
+def connection_owners(conn: sqlite3.Connection) -> list[str]:
+    return [row[0] for row in conn.execute("SELECT DISTINCT owner FROM apigwv2_connections")]
+
+
+def take_connections_of(conn: sqlite3.Connection, owner: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """Removes and returns (connection id, api id, doc) of every connection `owner` held."""
+    rows = conn.execute(
+        "SELECT connection_id, api_id, doc FROM apigwv2_connections WHERE owner = ?", (owner,)
+    ).fetchall()
+    conn.execute("DELETE FROM apigwv2_connections WHERE owner = ?", (owner,))
+    return [(row[0], row[1], json.loads(row[2])) for row in rows]

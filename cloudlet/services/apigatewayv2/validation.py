@@ -14,6 +14,9 @@ _STAGE_NAME = re.compile(r"^[A-Za-z0-9_\-]{1,128}$")
 _VARIABLE_NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 _VARIABLE_VALUE = re.compile(r"^[A-Za-z0-9\-._~:/?#&=,]{0,2048}$")
 IDENTITY_PREFIXES = ("$request.header.", "$request.querystring.", "$context.", "$stageVariables.")
+WEBSOCKET_IDENTITY_PREFIXES = ("route.request.header.", "route.request.querystring.", "context.", "stageVariables.")
+WEBSOCKET_KEYS = ("$connect", "$disconnect", "$default")
+WEBSOCKET_INTEGRATION_TYPES = ("AWS", "AWS_PROXY", "HTTP", "HTTP_PROXY", "MOCK")
 
 
 def route_key(key: str) -> None:
@@ -24,9 +27,36 @@ def route_key(key: str) -> None:
         )
 
 
-def route(doc: dict[str, Any], authorizers: dict[str, dict[str, Any]], integrations: set[str]) -> None:
-    route_key(doc["RouteKey"])
+def websocket_api(params: dict[str, Any]) -> None:
+    if not params.get("RouteSelectionExpression"):
+        raise BadRequestException("RouteSelectionExpression is required for WEBSOCKET protocol type")
+    for key in ("CorsConfiguration", "Target", "RouteKey", "CredentialsArn"):
+        if params.get(key):
+            raise BadRequestException(f"{key} is not supported for WEBSOCKET protocol type")
+
+
+def websocket_route_key(key: str) -> None:
+    if not key or len(key) > 128 or (key.startswith("$") and key not in WEBSOCKET_KEYS):
+        raise BadRequestException(
+            f"Unable to create Route with RouteKey {key}: a WebSocket route key is $connect, "
+            "$disconnect, $default or a custom key of at most 128 characters not starting with $"
+        )
+
+
+def route(
+    doc: dict[str, Any], authorizers: dict[str, dict[str, Any]], integrations: set[str], protocol: str = "HTTP"
+) -> None:
     kind = doc.get("AuthorizationType") or "NONE"
+    if protocol == "WEBSOCKET":
+        websocket_route_key(doc["RouteKey"])
+        if kind not in ("NONE", "AWS_IAM", "CUSTOM"):
+            raise BadRequestException(
+                f"Invalid authorization type specified: {kind}. WebSocket APIs support NONE, AWS_IAM and CUSTOM"
+            )
+        if kind != "NONE" and doc["RouteKey"] != "$connect":
+            raise BadRequestException("Currently, authorization is restricted to the $connect route only")
+    else:
+        route_key(doc["RouteKey"])
     if kind not in AUTHORIZATION_TYPES:
         raise BadRequestException(
             f"Invalid authorization type specified. Supported values are {list(AUTHORIZATION_TYPES)}"
@@ -53,6 +83,26 @@ def route(doc: dict[str, Any], authorizers: dict[str, dict[str, Any]], integrati
         not target.startswith("integrations/") or target.removeprefix("integrations/") not in integrations
     ):
         raise BadRequestException(f"Invalid integration target specified: {target}")
+
+
+def websocket_integration(doc: dict[str, Any]) -> None:
+    kind = doc.get("IntegrationType")
+    if kind not in WEBSOCKET_INTEGRATION_TYPES:
+        raise BadRequestException(
+            f"Invalid integration type specified: {kind}. Supported values are {list(WEBSOCKET_INTEGRATION_TYPES)}"
+        )
+    uri = doc.get("IntegrationUri")
+    if kind != "MOCK" and not uri:
+        raise BadRequestException(f"IntegrationUri is required for an {kind} integration")
+    if kind in ("AWS", "AWS_PROXY") and "${stageVariables." not in uri and not is_lambda_uri(uri):
+        raise BadRequestException(f"Invalid integration URI specified: {uri} is not a Lambda function ARN")
+    if kind in ("HTTP", "HTTP_PROXY") and not uri.startswith(("http://", "https://")):
+        raise BadRequestException(f"Invalid integration URI specified: {uri}")
+    if doc.get("PayloadFormatVersion") not in (None, "1.0"):
+        raise BadRequestException("PayloadFormatVersion must be 1.0 for a WebSocket API integration")
+    timeout = doc.get("TimeoutInMillis")
+    if timeout is not None and not 50 <= timeout <= 29000:
+        raise BadRequestException("Timeout must be between 50 ms and 29000 ms for a WebSocket API integration")
 
 
 def integration(doc: dict[str, Any]) -> None:
@@ -86,6 +136,24 @@ def integration(doc: dict[str, Any]) -> None:
             ("header.", "querystring.", "path")
         ):
             raise BadRequestException(f"Invalid mapping expression specified: {key}")
+
+
+def websocket_authorizer(doc: dict[str, Any]) -> None:
+    if doc.get("AuthorizerType") != "REQUEST":
+        raise BadRequestException(
+            f"Unsupported authorizer type {doc.get('AuthorizerType')} for a WebSocket API: use REQUEST"
+        )
+    if not doc.get("AuthorizerUri"):
+        raise BadRequestException("AuthorizerUri is required for a REQUEST authorizer")
+    for key in ("AuthorizerPayloadFormatVersion", "EnableSimpleResponses", "JwtConfiguration"):
+        if doc.get(key) is not None:
+            raise BadRequestException(f"{key} is not supported for WEBSOCKET protocol type")
+    for source in doc.get("IdentitySource") or []:
+        if not source.startswith(WEBSOCKET_IDENTITY_PREFIXES):
+            raise BadRequestException(f"Invalid identity source specified: {source}")
+    ttl = doc.get("AuthorizerResultTtlInSeconds") or 0
+    if not 0 <= ttl <= 3600:
+        raise BadRequestException("AuthorizerResultTtlInSeconds must be between 0 and 3600")
 
 
 def authorizer(doc: dict[str, Any]) -> None:

@@ -4,7 +4,8 @@
     http://HOST:PORT/_aws/execute-api/APIID/STAGE/PATH   (for clients without *.localhost)
 
 The API id says which service owns the API; that service answers the request through the
-DataPlane protocol below. Services not registered in this cloudlet are skipped.
+DataPlane protocol below. Services not registered in this cloudlet are skipped. WebSocket
+upgrade requests to the same URLs go to API Gateway v2's WebSocket APIs.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 from typing import TYPE_CHECKING, Protocol
 
 from cloudlet.edge.types import Request, Response
+from cloudlet.edge.websocket import WebSocket
 from cloudlet.services.gateway import replies
 
 if TYPE_CHECKING:
@@ -62,3 +64,16 @@ class GatewayRoute:
             if provider.owns_api(api_id):
                 return await provider.serve(request, api_id, path)
         return replies.not_found()
+
+    def accepts_websocket(self, request: Request) -> bool:
+        return self.matches(request)
+
+    async def connect(self, socket: WebSocket) -> None:
+        target = split_target(socket.request)
+        if target is not None and self.env.registry.implements("apigatewayv2"):
+            api_id, path = target
+            provider = await self.env.registry.provider("apigatewayv2")
+            if provider.owns_api(api_id):  # type: ignore[attr-defined]
+                await provider.connect(socket, api_id, path)  # type: ignore[attr-defined]
+                return
+        await socket.refuse(403, b'{"message":"Forbidden"}')

@@ -58,6 +58,8 @@ TYPES: dict[str, str] = {
     "AWS::ApiGatewayV2::Integration": "apigatewayv2:Integration",
     "AWS::ApiGatewayV2::Authorizer": "apigatewayv2:Authorizer",
     "AWS::ApiGatewayV2::Deployment": "apigatewayv2:Deployment",
+    "AWS::ApiGatewayV2::RouteResponse": "apigatewayv2:RouteResponse",
+    "AWS::ApiGatewayV2::IntegrationResponse": "apigatewayv2:IntegrationResponse",
 }
 
 

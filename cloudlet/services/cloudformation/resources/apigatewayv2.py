@@ -1,6 +1,7 @@
 """AWS::ApiGatewayV2::Api, Stage, Route, Integration, Authorizer and Deployment, through API
 Gateway v2's operations: what SAM emits for `AWS::Serverless::HttpApi` (an Api whose `Body`
-is an OpenAPI document, imported as ImportApi does, and a `$default` stage)."""
+is an OpenAPI document, imported as ImportApi does, and a `$default` stage). For WebSocket
+APIs also RouteResponse and IntegrationResponse, each under its route or integration."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 from typing import Any
 
 from cloudlet.services.apigatewayv2.provider import _AUTHORIZER_FIELDS, _INTEGRATION_FIELDS, _ROUTE_FIELDS
+from cloudlet.services.apigatewayv2.responses import RESPONSE_FIELDS
 from cloudlet.services.cloudformation.resources.base import (
     Created,
     ResourceContext,
@@ -169,11 +171,18 @@ class _Child(ResourceType):
     operation: str  # Route, Integration, ...
     id_key: str  # RouteId, IntegrationId, ...
     fields: tuple[str, ...]
+    parent_key: str | None = None  # RouteId of a RouteResponse, IntegrationId of an IntegrationResponse
     replace_on = frozenset({"ApiId"})
+
+    def _ids(self, props: dict[str, Any]) -> dict[str, Any]:
+        ids = {"ApiId": props["ApiId"]}
+        if self.parent_key:
+            ids[self.parent_key] = props[self.parent_key]
+        return ids
 
     async def create(self, ctx: ResourceContext, props: dict[str, Any]) -> Created:
         created = await ctx.call(
-            "apigatewayv2", f"Create{self.operation}", {"ApiId": props["ApiId"], **_pick(props, self.fields)}
+            "apigatewayv2", f"Create{self.operation}", {**self._ids(props), **_pick(props, self.fields)}
         )
         return Created(created[self.id_key], {self.id_key: created[self.id_key]})
 
@@ -185,7 +194,7 @@ class _Child(ResourceType):
         new: dict[str, Any],
         attributes: dict[str, Any],
     ) -> dict[str, Any]:
-        params = {"ApiId": new["ApiId"], self.id_key: physical_id, **_pick(new, self.fields)}
+        params = {**self._ids(new), self.id_key: physical_id, **_pick(new, self.fields)}
         await ctx.call("apigatewayv2", f"Update{self.operation}", params)
         return attributes
 
@@ -193,7 +202,7 @@ class _Child(ResourceType):
         self, ctx: ResourceContext, physical_id: str, props: dict[str, Any], attributes: dict[str, Any]
     ) -> None:
         await ctx.call(
-            "apigatewayv2", f"Delete{self.operation}", {"ApiId": props["ApiId"], self.id_key: physical_id}
+            "apigatewayv2", f"Delete{self.operation}", {**self._ids(props), self.id_key: physical_id}
         )
 
 
@@ -213,6 +222,22 @@ class Authorizer(_Child):
     type = "AWS::ApiGatewayV2::Authorizer"
     operation, id_key, fields = "Authorizer", "AuthorizerId", _AUTHORIZER_FIELDS
     attributes = ("AuthorizerId",)
+
+
+class RouteResponse(_Child):
+    type = "AWS::ApiGatewayV2::RouteResponse"
+    operation, id_key, parent_key = "RouteResponse", "RouteResponseId", "RouteId"
+    fields = RESPONSE_FIELDS["routeresponse"]
+    attributes = ("RouteResponseId",)
+    replace_on = frozenset({"ApiId", "RouteId"})
+
+
+class IntegrationResponse(_Child):
+    type = "AWS::ApiGatewayV2::IntegrationResponse"
+    operation, id_key, parent_key = "IntegrationResponse", "IntegrationResponseId", "IntegrationId"
+    fields = RESPONSE_FIELDS["integrationresponse"]
+    attributes = ("IntegrationResponseId",)
+    replace_on = frozenset({"ApiId", "IntegrationId"})
 
 
 class Deployment(_Child):
