@@ -40,6 +40,10 @@ def _up_parser(sub: argparse._SubParsersAction) -> None:
                     help="aws:SecureTransport is false over plain HTTP (by default requests count as TLS, as on AWS)")
     up.add_argument("--blueprint", metavar="NAME",
                     help="deploy a blueprint (blueprints/NAME, or a directory with a template.yaml) once serving")
+    up.add_argument("--cognito-issuer", metavar="URL",
+                    help="token issuer of a Cognito user pool, with {region} and {pool}, where REST API "
+                         "Cognito authorizers fetch its keys (default: AWS's, "
+                         "https://cognito-idp.{region}.amazonaws.com/{pool})")
     up.add_argument("--strict-runtimes", action="store_true",
                     help="refuse Lambda Python runtimes other than this interpreter's, instead of running them on it")
 
@@ -137,6 +141,8 @@ def _extra(args: argparse.Namespace) -> dict[str, str]:
         extra["ses_sandbox"] = "true"
     if args.plain_http_insecure:
         extra["plain_http_insecure"] = "true"
+    if args.cognito_issuer:
+        extra["cognito_issuer"] = args.cognito_issuer
     return extra
 
 

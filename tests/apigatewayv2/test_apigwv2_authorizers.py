@@ -4,18 +4,14 @@ against a JWKS this test serves, and IAM (SigV4) authorization."""
 
 from __future__ import annotations
 
-import base64
-import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from cloudlet.testing.oidc import Issuer, jwk
 
 ECHO = """
 import json
@@ -191,69 +187,11 @@ def test_authorizer_without_permission_is_500(apigw, invoke, echo, function):
 # -- JWT authorizers -------------------------------------------------------------------------------
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _jwk(kid: str, key: rsa.RSAPrivateKey) -> dict:
-    numbers = key.public_key().public_numbers()
-    return {
-        "kty": "RSA",
-        "kid": kid,
-        "alg": "RS256",
-        "use": "sig",
-        "n": _b64(numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")),
-        "e": _b64(numbers.e.to_bytes(3, "big")),
-    }
-
-
-class Issuer:
-    """An OpenID issuer on a local port: discovery document, JWKS and token signing."""
-
-    def __init__(self) -> None:
-        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.jwks = {"keys": [_jwk("k1", self.key)]}
-        issuer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                if self.path == "/.well-known/openid-configuration":
-                    body = json.dumps({"issuer": issuer.url, "jwks_uri": f"{issuer.url}/keys"}).encode()
-                elif self.path == "/keys":
-                    body = json.dumps(issuer.jwks).encode()
-                else:
-                    self.send_response(404)
-                    self.end_headers()
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def token(self, *, key=None, kid="k1", alg="RS256", **claims) -> str:
-        now = int(time.time())
-        body = {"iss": self.url, "aud": "my-app", "sub": "user-1", "iat": now, "exp": now + 600, **claims}
-        body = {k: v for k, v in body.items() if v is not None}
-        signing = f"{_b64(json.dumps({'alg': alg, 'kid': kid, 'typ': 'JWT'}).encode())}.{_b64(json.dumps(body).encode())}"
-        signature = (key or self.key).sign(signing.encode(), padding.PKCS1v15(), hashes.SHA256())
-        return f"{signing}.{_b64(signature)}"
-
-
 @pytest.fixture(scope="module")
 def issuer():
     running = Issuer()
     yield running
-    running.server.shutdown()
-    running.server.server_close()
+    running.close()
 
 
 @pytest.fixture(scope="module")
@@ -343,7 +281,7 @@ def test_rotated_keys_are_fetched_again_for_an_unknown_kid(invoke, jwt_api, issu
         invoke.host(jwt_api, "GET", "/open", headers={"Authorization": issuer.token(exp=exp)}).status_code
         == 200
     )
-    issuer.jwks = {"keys": [*issuer.jwks["keys"], _jwk("k2", issuer.stranger)]}
+    issuer.jwks = {"keys": [*issuer.jwks["keys"], jwk("k2", issuer.stranger)]}
     rotated = issuer.token(key=issuer.stranger, kid="k2", exp=exp)
     server.advance_clock(60)  # past the pause between two fetches of the issuer's keys
     assert invoke.host(jwt_api, "GET", "/open", headers={"Authorization": rotated}).status_code == 200

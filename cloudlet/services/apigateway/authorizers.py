@@ -1,5 +1,6 @@
 """Lambda authorizers (TOKEN and REQUEST): who may call, by the IAM policy the function returns,
-cached per identity for the authorizer's TTL."""
+cached per identity for the authorizer's TTL. Cognito user pool authorizers: a token signed by
+one of the authorizer's user pools, with one of the method's scopes when it names any."""
 
 from __future__ import annotations
 
@@ -11,11 +12,57 @@ from typing import Any
 from cloudlet.edge.types import Request
 from cloudlet.services.apigateway.answers import GatewayError
 from cloudlet.services.apigateway.requests import MethodRequest
-from cloudlet.services.gateway import lambdas
+from cloudlet.services.gateway import jwt_tokens, lambdas
 from cloudlet.services.gateway.proxy_events import event_v1
 
 _CONTEXT_TYPES = (str, int, float, bool)
 _STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_.:-]+)\}")
+_USER_POOL_ARN = re.compile(r"^arn:aws[a-z-]*:cognito-idp:([a-z0-9-]+):\d{12}:userpool/(.+)$")
+# The token issuer of a user pool, where its signing keys are published (`cloudlet up
+# --cognito-issuer` points it elsewhere: cloudlet has no Cognito of its own yet).
+COGNITO_ISSUER = "https://cognito-idp.{region}.amazonaws.com/{pool}"
+
+
+def _with_stage_variables(text: str, call: MethodRequest) -> str:
+    return _STAGE_VARIABLE.sub(lambda m: call.stage_variables.get(m.group(1), ""), text)
+
+
+def user_pool_issuers(authorizer: dict[str, Any], call: MethodRequest, template: str) -> list[str]:
+    issuers = []
+    for arn in authorizer.get("providerARNs") or []:
+        match = _USER_POOL_ARN.match(_with_stage_variables(arn, call))
+        if match:
+            issuers.append(template.format(region=match.group(1), pool=match.group(2)))
+    return issuers
+
+
+async def cognito(
+    keys: jwt_tokens.KeyCache, authorizer: dict[str, Any], call: MethodRequest, template: str, now: float
+) -> dict[str, Any]:
+    """requestContext.authorizer for a valid user pool token; raises GatewayError otherwise.
+
+    Without method scopes an ID or access token of one of the pools passes; with scopes only an
+    access token granting one of them does. Every failure is 401 Unauthorized, as on AWS."""
+    values = identity_values(authorizer, call)
+    if not values:
+        raise GatewayError("UNAUTHORIZED")
+    token = values[0]
+    try:
+        issuer = jwt_tokens.split_token(token)[1].get("iss")
+        if issuer not in user_pool_issuers(authorizer, call, template):
+            raise GatewayError("UNAUTHORIZED")
+        claims = await jwt_tokens.verified_claims(token, issuer, keys, now)
+    except jwt_tokens.InvalidToken:
+        raise GatewayError("UNAUTHORIZED") from None
+    scopes = call.method.get("authorizationScopes") or []
+    use = claims.get("token_use")
+    if scopes:
+        granted = set(jwt_tokens.scopes_of(claims) or [])
+        if use != "access" or not granted & set(scopes):
+            raise GatewayError("UNAUTHORIZED")
+    elif use not in ("id", "access"):
+        raise GatewayError("UNAUTHORIZED")
+    return {"claims": jwt_tokens.flat_claims(claims)}
 
 
 def identity_values(authorizer: dict[str, Any], call: MethodRequest) -> list[str] | None:
@@ -98,9 +145,7 @@ async def _invoke(
     env: Any, request: Request, authorizer: dict[str, Any], call: MethodRequest, values: list[str]
 ) -> dict[str, Any]:
     try:
-        uri = _STAGE_VARIABLE.sub(
-            lambda m: call.stage_variables.get(m.group(1), ""), authorizer["authorizerUri"]
-        )
+        uri = _with_stage_variables(authorizer["authorizerUri"], call)
         invocation = await lambdas.invoke(env, uri, _event(authorizer, call, values), request)
     except Exception as exc:
         raise GatewayError("AUTHORIZER_CONFIGURATION_ERROR") from exc

@@ -15,6 +15,7 @@ from cloudlet.services.apigateway.cache import StageCache, cache_key, caching_tt
 from cloudlet.services.apigateway.requests import MethodRequest
 from cloudlet.services.apigateway.store import DOCS
 from cloudlet.services.environment import Environment
+from cloudlet.services.gateway import jwt_tokens
 from cloudlet.services.gateway.proxy_events import Facts
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,8 @@ class DataPlane:
     def __init__(self, env: Environment) -> None:
         self.env = env
         self.cache = StageCache(env.store)
+        self.keys = jwt_tokens.KeyCache()
+        self.cognito_issuer = env.config.extra.get("cognito_issuer") or authorizers.COGNITO_ISSUER
         self._snapshots: dict[tuple[str, str], dict[str, Any]] = {}
 
     async def serve(self, request: Request, api_id: str, path: str) -> Response:
@@ -134,8 +137,12 @@ class DataPlane:
             call.authorizer = authorizers.request_context(result)
             call.extra_context["_usageIdentifierKey"] = result.get("usageIdentifierKey")
         elif kind == "COGNITO_USER_POOLS":
-            # Cognito is not part of cloudlet yet: no token can be verified, so none is accepted.
-            raise GatewayError("UNAUTHORIZED")
+            authorizer = snapshot["authorizers"].get(call.method.get("authorizerId") or "")
+            if authorizer is None:
+                raise GatewayError("AUTHORIZER_CONFIGURATION_ERROR")
+            call.authorizer = await authorizers.cognito(
+                self.keys, authorizer, call, self.cognito_issuer, self.env.clock.now()
+            )
 
     def _signed(self, request: Request) -> bool:
         try:

@@ -18,8 +18,8 @@ from cloudlet.aws.auth.errors import AuthError
 from cloudlet.aws.errors import ServiceError
 from cloudlet.aws.sigv4 import authenticate
 from cloudlet.edge.types import Request, Response
-from cloudlet.services.apigatewayv2 import jwt_tokens, mapping, store
-from cloudlet.services.gateway import lambdas, replies
+from cloudlet.services.apigatewayv2 import mapping, store
+from cloudlet.services.gateway import jwt_tokens, lambdas, replies
 from cloudlet.services.gateway.policies import MalformedPolicy, allows
 from cloudlet.services.gateway.proxy_events import Facts, event_v1, event_v2
 

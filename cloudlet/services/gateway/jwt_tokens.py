@@ -1,4 +1,5 @@
-"""JWT authorizers: tokens checked as AWS checks them, against the issuer's published keys.
+"""JWTs checked as API Gateway's JWT (HTTP APIs) and Cognito user pool (REST APIs) authorizers
+check them, against the issuer's published keys.
 
 The keys come from the issuer's OpenID discovery document (ISSUER/.well-known/openid-configuration,
 then its jwks_uri), fetched over HTTP and kept for a while; an unknown `kid` fetches them again.
@@ -103,33 +104,19 @@ def split_token(value: str) -> tuple[dict[str, Any], dict[str, Any], bytes, byte
     return header, claims, f"{parts[0]}.{parts[1]}".encode(), signature
 
 
-async def verify(
-    token: str, config: dict[str, Any], scopes: list[str], keys: KeyCache, now: float
-) -> Verified:
+async def verified_claims(token: str, issuer: str, keys: KeyCache, now: float) -> dict[str, Any]:
+    """The claims of a token signed by one of the issuer's keys, issued by it and valid now."""
     header, claims, signed, signature = split_token(token)
     algorithm = header.get("alg")
     if algorithm not in _HASHES or not isinstance(header.get("kid"), str):
         raise InvalidToken("the token's algorithm or kid is not supported")
-    issuer = config.get("Issuer") or ""
     key = await keys.key(issuer, header["kid"], now)
     try:
         key.verify(signature, signed, padding.PKCS1v15(), _HASHES[algorithm]())
     except InvalidSignature as exc:
         raise InvalidToken("signature is invalid") from exc
-    _check_claims(claims, config, now)
-    granted = _scopes(claims)
-    if scopes and not set(scopes) & set(granted or []):
-        raise InsufficientScope("the token has none of the route's scopes")
-    return Verified(claims, granted)
-
-
-def _check_claims(claims: dict[str, Any], config: dict[str, Any], now: float) -> None:
-    if claims.get("iss") != config.get("Issuer"):
+    if claims.get("iss") != issuer:
         raise InvalidToken("the token's issuer is not the authorizer's")
-    audience = claims.get("aud", claims.get("client_id"))
-    given = set([audience] if isinstance(audience, str) else audience or [])
-    if not given & set(config.get("Audience") or []):
-        raise InvalidToken("the token's audience is not the authorizer's")
     exp = claims.get("exp")
     if not isinstance(exp, int | float) or exp <= now:
         raise InvalidToken("the token has expired")
@@ -138,9 +125,25 @@ def _check_claims(claims: dict[str, Any], config: dict[str, Any], now: float) ->
         raise InvalidToken("the token is not valid yet")
     if isinstance(iat, int | float) and iat > now + 300:
         raise InvalidToken("the token was issued in the future")
+    return claims
 
 
-def _scopes(claims: dict[str, Any]) -> list[str] | None:
+async def verify(
+    token: str, config: dict[str, Any], scopes: list[str], keys: KeyCache, now: float
+) -> Verified:
+    """A JWT authorizer's check: issuer, one of its audiences, and one of the route's scopes."""
+    claims = await verified_claims(token, config.get("Issuer") or "", keys, now)
+    audience = claims.get("aud", claims.get("client_id"))
+    given = set([audience] if isinstance(audience, str) else audience or [])
+    if not given & set(config.get("Audience") or []):
+        raise InvalidToken("the token's audience is not the authorizer's")
+    granted = scopes_of(claims)
+    if scopes and not set(scopes) & set(granted or []):
+        raise InsufficientScope("the token has none of the route's scopes")
+    return Verified(claims, granted)
+
+
+def scopes_of(claims: dict[str, Any]) -> list[str] | None:
     value = claims.get("scope", claims.get("scp"))
     if value is None:
         return None
