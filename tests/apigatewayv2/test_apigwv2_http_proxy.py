@@ -141,13 +141,13 @@ def test_backend_status_is_relayed(apigw, invoke, backend):
     assert invoke.host(api_id, "GET", "/brew").status_code == 418
 
 
-def test_unreachable_backend_is_500_and_slow_backend_is_503(apigw, invoke, backend):
+def test_unreachable_backend_is_500_and_slow_backend_is_504(apigw, invoke, backend):
     dead = _api(apigw, "GET /x", "http://127.0.0.1:9/nothing-listens")
     reply = invoke.host(dead, "GET", "/x")
     assert reply.status_code == 500 and reply.json() == {"message": "Internal Server Error"}
     slow = _api(apigw, "GET /x", f"{backend}/slow", TimeoutInMillis=200)
     reply = invoke.host(slow, "GET", "/x")
-    assert reply.status_code == 503 and reply.json() == {"message": "Service Unavailable"}
+    assert reply.status_code == 504 and reply.json() == {"message": "Endpoint request timed out"}
 
 
 @pytest.fixture(scope="module")

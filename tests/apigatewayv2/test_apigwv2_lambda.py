@@ -251,7 +251,7 @@ def test_payload_1_requires_a_status_code_shaped_answer(invoke, v1_api):
     assert reply.json() == {"message": "Internal Server Error"}
 
 
-def test_integration_timeout_is_503(apigw, invoke, app):
+def test_integration_timeout_is_504(apigw, invoke, app):
     api_id = apigw.create_api(Name="slow", ProtocolType="HTTP")["ApiId"]
     integration = apigw.create_integration(
         ApiId=api_id,
@@ -263,8 +263,8 @@ def test_integration_timeout_is_503(apigw, invoke, app):
     apigw.create_route(ApiId=api_id, RouteKey="$default", Target=f"integrations/{integration}")
     apigw.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
     reply = invoke.host(api_id, "GET", "/?mode=slow")
-    assert reply.status_code == 503
-    assert reply.json() == {"message": "Service Unavailable"}
+    assert reply.status_code == 504
+    assert reply.json() == {"message": "Endpoint request timed out"}
 
 
 def test_function_without_permission_for_api_gateway_is_500(apigw, invoke, function):

@@ -1,6 +1,6 @@
 """Running a route's integration: AWS_PROXY to Lambda (payload format 1.0 or 2.0) and
 HTTP_PROXY to any URL, with parameter mapping both ways, and the gateway's answers when the
-backend fails (502), cannot be reached (500) or is too slow (503, as HTTP APIs answer)."""
+backend fails (502), cannot be reached (500) or is slower than the integration's timeout (504)."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ async def _lambda(env: Environment, integration: dict[str, Any], call: Call) -> 
             return replies.internal_error()
         outcome = await lambdas.invoke(env, uri, event, call.request, timeout=_timeout(integration))
     except lambdas.InvokeTimeout:
-        return replies.service_unavailable()
+        return replies.gateway_timeout()
     except ServiceError:
         return replies.internal_error()
     if outcome.failed:
@@ -144,7 +144,7 @@ async def _http(integration: dict[str, Any], call: Call) -> Response:
             _timeout(integration),
         )
     except http_proxy.IntegrationTimeout:
-        return replies.service_unavailable()
+        return replies.gateway_timeout()
     except (http_proxy.IntegrationUnreachable, ValueError):
         return replies.internal_error()
 

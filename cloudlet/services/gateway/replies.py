@@ -41,9 +41,5 @@ def bad_gateway() -> Response:
     return message(502, "Internal Server Error")
 
 
-def service_unavailable() -> Response:
-    return message(503, "Service Unavailable")
-
-
 def gateway_timeout() -> Response:
     return message(504, "Endpoint request timed out")
