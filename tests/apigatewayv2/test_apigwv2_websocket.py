@@ -208,6 +208,18 @@ def test_integration_and_authorizer_rules(apigw, chat, backend):
     assert caught.value.response["Error"]["Code"] == "BadRequestException"
 
 
+def test_openapi_export_and_reimport_are_http_only(apigw, chat):
+    body = '{"openapi": "3.0.1", "info": {"title": "x", "version": "1"}, "paths": {}}'
+    for call in (
+        lambda: apigw.export_api(ApiId=chat["ApiId"], OutputType="JSON", Specification="OAS30"),
+        lambda: apigw.reimport_api(ApiId=chat["ApiId"], Body=body),
+    ):
+        with pytest.raises(botocore.exceptions.ClientError) as caught:
+            call()
+        assert caught.value.response["Error"]["Code"] == "BadRequestException"
+    assert apigw.get_api(ApiId=chat["ApiId"])["RouteSelectionExpression"] == "$request.body.action"
+
+
 def test_route_and_integration_responses_crud(apigw, chat):
     api_id = chat["ApiId"]
     route = next(r for r in apigw.get_routes(ApiId=api_id)["Items"] if r["RouteKey"] == "whoami")

@@ -32,6 +32,7 @@ class OpenApiOperations:
         now = self.env.clock.now()
         with self.env.store.db() as conn:
             api = require_api(conn, params["ApiId"], ctx.account_id, ctx.region)
+            _http_only(api, "Reimport")
             for kind in ("route", "integration", "authorizer"):
                 for doc in DOCS.list(conn, api["ApiId"], kind):
                     DOCS.delete(conn, api["ApiId"], kind, doc[resources.KINDS[kind][0]])
@@ -97,6 +98,7 @@ class OpenApiOperations:
         stage_name = params.get("StageName")
         with self.env.store.read() as conn:
             api = require_api(conn, params["ApiId"], ctx.account_id, ctx.region)
+            _http_only(api, "Export")
             if stage_name:
                 stage = require(conn, api["ApiId"], "stage", stage_name)
                 deployment = DOCS.get(conn, api["ApiId"], "deployment", stage.get("DeploymentId") or "")
@@ -113,3 +115,8 @@ class OpenApiOperations:
         import yaml  # only YAML exports pay for it
 
         return {"body": yaml.safe_dump(document, sort_keys=False).encode()}
+
+
+def _http_only(api: dict[str, Any], what: str) -> None:
+    if api.get("ProtocolType") == "WEBSOCKET":
+        raise BadRequestException(f"{what} is not supported for WebSocket APIs: only HTTP APIs")
