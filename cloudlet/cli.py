@@ -44,6 +44,8 @@ def _up_parser(sub: argparse._SubParsersAction) -> None:
                     help="token issuer of a Cognito user pool, with {region} and {pool}, where REST API "
                          "Cognito authorizers fetch its keys (default: AWS's, "
                          "https://cognito-idp.{region}.amazonaws.com/{pool})")
+    up.add_argument("--lambda-user", metavar="USER",
+                    help="run Lambda functions as this unprivileged user (cloudlet must run as root)")
     up.add_argument("--strict-runtimes", action="store_true",
                     help="refuse Lambda Python runtimes other than this interpreter's, instead of running them on it")
 
@@ -113,6 +115,21 @@ def up(args: argparse.Namespace) -> int:
         cors_origins=tuple(o.strip() for o in args.cors_origins.split(",") if o.strip()),
         log_level=args.log_level, extra=_extra(args),
     )
+    if args.lambda_user:
+        from cloudlet.runtime.isolation import LambdaUser
+
+        try:
+            user = LambdaUser.named(args.lambda_user)
+        except ValueError as exc:
+            print(f"cloudlet: {exc}", file=sys.stderr)
+            return 2
+        os.makedirs(data_dir, exist_ok=True)
+        blocked = user.blocked_on_the_way_to(data_dir)
+        if blocked:
+            print(f"cloudlet: --lambda-user {user.name} cannot reach the data directory {data_dir}: "
+                  f"{blocked} is closed to it (functions run from there); give it o+x or pick "
+                  "another --data-dir", file=sys.stderr)
+            return 2
     if args.blueprint:
         from cloudlet import blueprints
 
@@ -141,6 +158,8 @@ def _extra(args: argparse.Namespace) -> dict[str, str]:
         extra["ses_sandbox"] = "true"
     if args.plain_http_insecure:
         extra["plain_http_insecure"] = "true"
+    if args.lambda_user:
+        extra["lambda.user"] = args.lambda_user
     if args.cognito_issuer:
         extra["cognito_issuer"] = args.cognito_issuer
     return extra

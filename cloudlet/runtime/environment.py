@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from cloudlet.runtime import runtime_path
+from cloudlet.runtime import isolation, runtime_path
 from cloudlet.runtime.api import RuntimeApi
 from cloudlet.runtime.spec import FunctionSpec, Invocation, InvocationResult
 
@@ -45,8 +45,10 @@ class ExecutionEnvironment:
         variables: dict[str, str],
         scratch: str,
         schedule_timeout: Callable[[float, Callable[[], None]], Callable[[], None]],
+        user: isolation.LambdaUser | None = None,
     ) -> None:
         self.spec = spec
+        self.user = user
         self.id = secrets.token_hex(16)
         day = datetime.now(UTC).strftime("%Y/%m/%d")
         self.log_stream = f"{day}/[{spec.version}]{self.id}"
@@ -84,6 +86,9 @@ class ExecutionEnvironment:
         os.makedirs(self.scratch, exist_ok=True)
         self._spawned_at = time.perf_counter()
         self._log(_init_start(self.spec))
+        as_user = {}
+        if self.user is not None:
+            as_user = {"user": self.user.uid, "group": self.user.gid, "extra_groups": []}
         try:
             self._process = await asyncio.create_subprocess_exec(
                 *self._command(),
@@ -93,6 +98,8 @@ class ExecutionEnvironment:
                 stdout=writer,
                 stderr=writer,
                 start_new_session=True,
+                preexec_fn=isolation.limiter(self.spec.ephemeral_mb, self.user is not None),
+                **as_user,
             )
         except OSError as exc:
             os.close(reader)
@@ -117,6 +124,8 @@ class ExecutionEnvironment:
                 "Runtime.InvalidEntrypoint",
                 f"Couldn't find valid bootstrap(s): [{self.spec.code_dir}/bootstrap]",
             )
+        if self.user is not None:
+            return "Runtime.Unknown", f"cloudlet cannot run Python as {self.user.name}: {exc}"
         return "Runtime.Unknown", str(exc)
 
     def kill(self) -> None:

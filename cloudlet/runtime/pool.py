@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from cloudlet.core.clock import Clock
-from cloudlet.runtime import runtime_path
+from cloudlet.runtime import isolation, runtime_path
 from cloudlet.runtime.environment import EnvironmentStartError, ExecutionEnvironment
 from cloudlet.runtime.spec import FunctionSpec, Invocation, InvocationResult, Throttled
 
@@ -39,6 +39,7 @@ class PoolSettings:
     scratch_dir: str  # private /tmp-like directories live here
     account_concurrency: int = ACCOUNT_CONCURRENCY
     idle_timeout: float = IDLE_TIMEOUT
+    user: isolation.LambdaUser | None = None  # --lambda-user: functions run as this user
 
 
 class EnvironmentPool:
@@ -113,11 +114,16 @@ class EnvironmentPool:
         return None
 
     async def _spawn(self, spec: FunctionSpec) -> ExecutionEnvironment:
+        user = self._settings.user
         runtime_dir = runtime_path.build(os.path.join(self._settings.scratch_dir, "runtime"))
         variables = _variables(spec, self._settings.endpoint, await self._credentials(spec), runtime_dir)
         scratch = os.path.join(self._settings.scratch_dir, f"{spec.name}-{os.urandom(6).hex()}")
         variables["TMPDIR"] = variables["HOME"] = scratch
-        env = ExecutionEnvironment(spec, variables, scratch, self._timer)
+        if user is not None:
+            os.chmod(runtime_dir, 0o755)
+            os.makedirs(scratch)
+            isolation.give_to(user, scratch)
+        env = ExecutionEnvironment(spec, variables, scratch, self._timer, user)
         await env.start()
         return env
 

@@ -28,6 +28,7 @@ class FunctionSpec:
     log_group_name: str = ""  # LoggingConfig.LogGroup; empty for the default /aws/lambda/NAME
     log_format: str = "Text"  # or "JSON": the runtime then writes application logs as JSON
     log_level: str = ""  # LoggingConfig.ApplicationLogLevel, for JSON logs
+    ephemeral_mb: int = 512  # EphemeralStorage.Size: the largest file it may write
 
     @property
     def log_group(self) -> str:

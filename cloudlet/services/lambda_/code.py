@@ -14,6 +14,7 @@ import zipfile
 from dataclasses import dataclass
 
 from cloudlet.core.store import Store
+from cloudlet.runtime import isolation
 from cloudlet.services.lambda_.errors import InvalidParameterValueException
 
 MAX_UNZIPPED = 250 * 1024 * 1024
@@ -25,6 +26,9 @@ class Package:
     sha256: str  # base64, as CodeSha256
     size: int
     code_dir: str
+
+
+KINDS = ("code", "layers")  # the directories packages unpack into, under blobs/lambda
 
 
 def unpack(store: Store, data: bytes, kind: str = "code") -> Package:
@@ -49,6 +53,8 @@ def unpack(store: Store, data: bytes, kind: str = "code") -> Package:
         temp = f"{code_dir}.tmp-{os.urandom(6).hex()}"
         try:
             _extract(archive, temp)
+            # Functions may run as another user (--lambda-user): the package is theirs to read.
+            isolation.share_package(temp)
             os.replace(temp, code_dir)  # another process may have won the race: same content
             store.write_blob(code_dir + ".zip", [data])  # the upload as it came: GetFunction's Code.Location
         except OSError:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import os
 import random
 import shutil
 import tempfile
@@ -16,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from cloudlet.core import outbox
 from cloudlet.edge.types import Headers, Request, RequestContext
+from cloudlet.runtime import isolation
 from cloudlet.runtime.pool import EnvironmentPool, PoolSettings
 from cloudlet.runtime.spec import FunctionSpec, Invocation, InvocationResult, Throttled
-from cloudlet.services.lambda_ import functions, invoke_config, layers, store
+from cloudlet.services.lambda_ import code, functions, invoke_config, layers, store
 from cloudlet.services.lambda_.destinations import now_iso, send_quietly, to_json
 from cloudlet.services.lambda_.errors import (
     InvalidRequestContentException,
@@ -45,16 +47,37 @@ class Invoker:
     def __init__(self, env: Environment) -> None:
         self.env = env
         self._scratch = tempfile.mkdtemp(prefix="cloudlet-lambda-")
-        settings = PoolSettings(endpoint=_function_endpoint(env), scratch_dir=self._scratch)
+        user_name = env.config.extra.get("lambda.user")
+        self.user = isolation.LambdaUser.named(user_name) if user_name else None
+        settings = PoolSettings(endpoint=_function_endpoint(env), scratch_dir=self._scratch, user=self.user)
         self.pool = EnvironmentPool(env.clock, settings, self._credentials)
         self.logs = LogShipper(env)
         self.strict_runtimes = env.config.extra.get("lambda.strict_runtimes") == "true"
 
     async def start(self) -> None:
+        if self.user is not None:
+            self._isolate(self.user)
         self.pool.start()
         self.env.dispatcher.subscribe(
             ASYNC_TOPIC, self._deliver, name=ASYNC_CONSUMER, max_attempts=ASYNC_ATTEMPTS, backoff=_retry_delay
         )
+
+    def _isolate(self, user: isolation.LambdaUser) -> None:
+        """Functions run as `user`: everything cloudlet writes from now on is private to it, and
+        its data directory is opened only as far as the functions' code and layers."""
+        os.umask(0o077)
+        blobs = self.env.store
+        packages = [blobs.blob_path("lambda", kind) for kind in code.KINDS]
+        for path in packages:
+            os.makedirs(path, exist_ok=True)
+            for name in os.listdir(path):
+                if os.path.isdir(os.path.join(path, name)):
+                    isolation.share_package(os.path.join(path, name))
+        isolation.open_for_functions(blobs.path, packages)
+        os.chmod(self._scratch, isolation.TRAVERSE_ONLY)
+        problem = user.can_run_python()
+        if problem:
+            log.warning("cloudlet cannot run Python as %s, so Python functions will fail: %s", user.name, problem)
 
     async def stop(self) -> None:
         await self.pool.close()
@@ -94,6 +117,7 @@ class Invoker:
             log_group_name=log_config.get("LogGroup", ""),
             log_format=log_config.get("LogFormat", "Text"),
             log_level=log_config.get("ApplicationLogLevel", ""),
+            ephemeral_mb=int((config.get("EphemeralStorage") or {}).get("Size") or 512),
         )
 
     def _version(self, conn: Any, ref: FunctionRef) -> store.Version | None:
