@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import time
 import zipfile
@@ -201,3 +202,54 @@ def test_mappings_resume_after_a_restart(tmp_path_factory, drain):
         assert [b["keys"] for b in drain(sqs, sink, 1)] == [["after"]]  # resumed after the checkpoint
     finally:
         server.stop()
+
+
+# Records each batch's keys with the time it ran, taking long enough that batches run side by
+# side only if the mapping invokes them in parallel.
+SLOW_REPORTER = '''
+import json, os, time
+import boto3
+sqs = boto3.client("sqs")
+def handler(event, context):
+    started = time.time()
+    time.sleep(0.4)
+    sqs.send_message(QueueUrl=os.environ["SINK"], MessageBody=json.dumps({
+        "keys": [r["dynamodb"]["Keys"]["pk"]["S"] for r in event["Records"]],
+        "versions": [r["dynamodb"]["NewImage"]["v"]["N"] for r in event["Records"]],
+        "started": started, "ended": time.time()}))
+    return {}
+'''
+
+
+def test_parallelization_factor_runs_lanes_side_by_side_keeping_key_order(lam, ddb, sqs, drain):
+    sink, _ = queue(sqs, "s-parallel")
+    stream = table(ddb, "t-parallel")
+    keys = [f"k{i}" for i in range(8)]
+    for version in range(3):  # each key written three times: its records must stay in order
+        for key in keys:
+            ddb.put_item(TableName="t-parallel", Item={"pk": {"S": key}, "v": {"N": str(version)}})
+    lam.create_function(FunctionName="slow-reporter", Role=ROLE, Runtime="python3.11", Handler="app.handler",
+                        Timeout=10, Code={"ZipFile": make_zip({"app.py": SLOW_REPORTER})},
+                        Environment={"Variables": {"SINK": sink}})
+    mapping = lam.create_event_source_mapping(EventSourceArn=stream, FunctionName="slow-reporter",
+                                              StartingPosition="TRIM_HORIZON", BatchSize=100,
+                                              ParallelizationFactor=4)
+    assert mapping["ParallelizationFactor"] == 4
+    batches = []
+    deadline = time.monotonic() + 30
+    while sum(len(b["keys"]) for b in batches) < 24 and time.monotonic() < deadline:
+        batches += drain(sqs, sink, 1)
+    assert len(batches) > 1, "one batch of 24 records split into lanes"
+    seen: dict[str, list[str]] = {}
+    lane_of: dict[str, int] = {}
+    for index, batch in enumerate(batches):
+        for key, version in zip(batch["keys"], batch["versions"], strict=True):
+            seen.setdefault(key, []).append(version)
+            assert lane_of.setdefault(key, index) == index, "a key's records all travel in one lane"
+    assert seen == {key: ["0", "1", "2"] for key in keys}
+    # Lanes overlap in time: some batch started before another had ended.
+    spans = sorted((b["started"], b["ended"]) for b in batches)
+    assert any(later[0] < earlier[1] for earlier, later in itertools.pairwise(spans))
+    with pytest.raises(ClientError) as caught:
+        lam.update_event_source_mapping(UUID=mapping["UUID"], ParallelizationFactor=11)
+    assert caught.value.response["Error"]["Code"] in ("ValidationException", "InvalidParameterValueException")

@@ -7,14 +7,22 @@ retry) until it succeeds, MaximumRetryAttempts is spent or its records are older
 MaximumRecordAgeInSeconds (24 hours, the stream's retention, when infinite); records given up
 on are described to the OnFailure destination. The last sequence number handled is the
 mapping's checkpoint, so a restart resumes after it.
+
+With a ParallelizationFactor above 1, each batch read is split into that many lanes by the hash
+of the records' partition key: a key's records stay in one lane, in order, and the lanes are
+invoked side by side. The checkpoint then moves once every lane of the batch is done.
 """
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import json
 import logging
 import math
+import zlib
 from collections import deque
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,6 +44,8 @@ class StreamPoller(Poller):
         self.window = self.config["MaximumBatchingWindowInSeconds"]
         self.checkpoint = self.mapping.checkpoint
         self.skip_before = 0.0  # see _iterator
+        self.lanes = int(self.config.get("ParallelizationFactor") or 1)
+        self.partition_key: str | None = None  # the table's hash key, from the stream's key schema
         self.spawn(self._run())
 
     async def _run(self) -> None:
@@ -66,8 +76,11 @@ class StreamPoller(Poller):
                 await self.env.clock.sleep(RETRY_SOURCE)
 
     def _iterator(self, streams: Any) -> tuple[str, str]:
-        shards = streams.describe_stream(self.ctx, {"StreamArn": self.source_arn})["StreamDescription"]["Shards"]
-        shard = shards[0]["ShardId"]
+        description = streams.describe_stream(self.ctx, {"StreamArn": self.source_arn})["StreamDescription"]
+        shard = description["Shards"][0]["ShardId"]
+        self.partition_key = next(
+            (k["AttributeName"] for k in description.get("KeySchema") or [] if k["KeyType"] == "HASH"), None
+        )
         params = {"StreamArn": self.source_arn, "ShardId": shard}
         if self.checkpoint:
             try:
@@ -128,20 +141,49 @@ class StreamPoller(Poller):
     async def _handle(self, records: list[dict[str, Any]]) -> None:
         chosen = [r for r in records if self.matches(r)]
         last = records[-1]["dynamodb"]["SequenceNumber"]
-        pending: deque[tuple[list[dict[str, Any]], int]] = deque([(chosen, 0)] if chosen else [])
+        lanes = self._split(chosen)
+        if len(lanes) > 1:
+            await asyncio.gather(*(self._run_lane(lane, checkpoints=False) for lane in lanes))
+        elif chosen:
+            await self._run_lane(chosen, checkpoints=True)
+        if self.checkpoint != last:
+            self._advance(records[-1], self._last_result or OK)
+
+    def _split(self, records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+        """The batch's non-empty lanes, by the hash of each record's partition key."""
+        if self.lanes <= 1 or len(records) <= 1:
+            return [records] if records else []
+        lanes: list[list[dict[str, Any]]] = [[] for _ in range(self.lanes)]
+        for record in records:
+            keys = record["dynamodb"].get("Keys") or {}
+            value = keys.get(self.partition_key) if self.partition_key else keys
+            lanes[zlib.crc32(json.dumps(value, sort_keys=True).encode()) % self.lanes].append(record)
+        return [lane for lane in lanes if lane]
+
+    async def _run_lane(self, records: list[dict[str, Any]], *, checkpoints: bool) -> None:
+        """Invokes with `records` until all are handled or given up on. With `checkpoints`, the
+        checkpoint follows each step; a lane running beside others only reports its results."""
+
+        def progress(record: dict[str, Any], result: str) -> None:
+            if checkpoints:
+                self._advance(record, result)
+            else:
+                self.record(result)
+
+        pending: deque[tuple[list[dict[str, Any]], int]] = deque([(records, 0)])
         while pending:
             batch, retries = pending.popleft()
-            batch = await self._drop_expired(batch, retries)
+            batch = await self._drop_expired(batch, retries, progress)
             if not batch:
                 continue
             outcome = await self.invoke({"Records": batch})
             failed = self.failed_ids(outcome, [r["dynamodb"]["SequenceNumber"] for r in batch])
             if not failed:
-                self._advance(batch[-1], OK)
+                progress(batch[-1], OK)
                 continue
             first = min(i for i, r in enumerate(batch) if r["dynamodb"]["SequenceNumber"] in failed)
             if first:
-                self._advance(batch[first - 1], PROBLEM)
+                progress(batch[first - 1], PROBLEM)
             rest = batch[first:]
             if self.config["BisectBatchOnFunctionError"] and len(rest) > 1:
                 half = len(rest) // 2
@@ -151,21 +193,21 @@ class StreamPoller(Poller):
             limit = self.config["MaximumRetryAttempts"]
             if 0 <= limit < retries:
                 await self._give_up(rest, "RetryAttemptsExhausted", retries, outcome)
-                self._advance(rest[-1], PROBLEM)
+                progress(rest[-1], PROBLEM)
                 continue
             self.record(PROBLEM)
             await self.env.clock.sleep(min(RETRY_CAP, RETRY_BASE * 2 ** (retries - 1)))
             pending.appendleft((rest, retries))
-        if self.checkpoint != last:
-            self._advance(records[-1], self._last_result or OK)
 
-    async def _drop_expired(self, batch: list[dict[str, Any]], retries: int) -> list[dict[str, Any]]:
+    async def _drop_expired(
+        self, batch: list[dict[str, Any]], retries: int, progress: Callable[[dict[str, Any], str], None]
+    ) -> list[dict[str, Any]]:
         age = self.config["MaximumRecordAgeInSeconds"]
         oldest = self.env.clock.now() - (RETENTION if age == -1 else age)
         expired = [r for r in batch if r["dynamodb"]["ApproximateCreationDateTime"] < oldest]
         if expired:
             await self._give_up(expired, "RecordAgeExceeded", retries, None)
-            self._advance(expired[-1], PROBLEM)
+            progress(expired[-1], PROBLEM)
         return [r for r in batch if r["dynamodb"]["ApproximateCreationDateTime"] >= oldest]
 
     def _advance(self, record: dict[str, Any], result: str) -> None:
