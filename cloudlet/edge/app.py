@@ -71,6 +71,9 @@ class App:
         self.cors = Cors(config.cors_origins)
         self.aws = AwsApi(self.env)
         self.routes: list[InvokeRoute] = invoke_routes(self.env)
+        self.websocket_routes: list[WebSocketRoute] = [
+            route for route in self.routes if hasattr(route, "accepts_websocket")  # type: ignore[misc]
+        ]
         self._background: asyncio.Task | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -88,11 +91,10 @@ class App:
             await socket.wait_connect()
         except Closed:
             return
-        for route in self.routes:
-            accepts = getattr(route, "accepts_websocket", None)
-            if accepts is not None and accepts(socket.request):
+        for route in self.websocket_routes:
+            if route.accepts_websocket(socket.request):
                 try:
-                    await route.connect(socket)  # type: ignore[attr-defined]
+                    await route.connect(socket)
                 except Exception:
                     log.exception("WebSocket connection to %s failed", socket.request.path)
                     if socket.accepted:

@@ -18,7 +18,7 @@ from cloudlet.edge.types import Request
 _CBOR_PATH = re.compile(r"^/service/([^/]+)/operation/[^/]+$")
 _CONNECTIONS = re.compile(r"^(.*)/@connections/[^/]+$")
 _EXECUTE_API_HOST = re.compile(r"^[a-z0-9]+\.execute-api\.", re.IGNORECASE)
-EXECUTE_API_PATH = "/_aws/execute-api/"
+_EXECUTE_API_PATH = "/_aws/execute-api/"
 _S3_HOST = re.compile(r"(^|\.)s3([.-][a-z0-9-]+)?\.(localhost|amazonaws\.com)(:\d+)?$")
 
 
@@ -37,7 +37,7 @@ def is_connections_call(request: Request) -> bool:
     if not (
         (scope is not None and scope[1] == "execute-api")
         or _EXECUTE_API_HOST.match(request.host)
-        or request.path.startswith(EXECUTE_API_PATH)
+        or request.path.startswith(_EXECUTE_API_PATH)
     ):
         return False
     request.endpoint_prefix = match.group(1)

@@ -263,8 +263,6 @@ class WebSockets:
             return True
         if route.get("AuthorizationType") == "CUSTOM" and decision.v1 is not None:
             connection.authorizer = {**decision.v1, "integrationLatency": 0}
-        elif decision.v2 is not None and "iam" in decision.v2:
-            connection.authorizer = None
         return False
 
     async def _integrate(

@@ -5,17 +5,17 @@ frame's body) and DISCONNECT (with the close code and reason)."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import re
 import time
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
 _BODY_PATH = re.compile(r"^\$\{?request\.body\.([^}]+)\}?$")
 
 
-@dataclass
+@dataclasses.dataclass
 class Connection:
     """What every event of one connection carries."""
 
@@ -29,11 +29,11 @@ class Connection:
     user_agent: str
     connected_at: float
     authorizer: dict[str, Any] | None = None
-    headers: list[tuple[str, str]] = field(default_factory=list)  # of the upgrade request
+    headers: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # of the upgrade request
     query: str = ""
 
     def to_doc(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items()}
+        return dataclasses.asdict(self)
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Connection:
