@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -11,6 +12,8 @@ import sys
 import uvicorn
 
 from cloudlet.config import Config
+
+PRELOAD_DELAY = 0.5  # seconds after start: as the services, after the first request could come
 
 BANNER = """\
 cloudlet {version} ready
@@ -30,6 +33,20 @@ def _banner(config: Config) -> str:
                          auth=auth, data_dir=config.data_dir)
 
 
+class _WebSockets:
+    """uvicorn's WebSocket protocol, imported when first needed (or shortly after start): the
+    websockets library costs tens of milliseconds of start-up that no first request should wait for."""
+
+    def __new__(cls, *args: object, **kwargs: object) -> asyncio.Protocol:
+        return _websockets_protocol()(*args, **kwargs)
+
+
+def _websockets_protocol() -> type:
+    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+    return WebSocketsSansIOProtocol
+
+
 class _Server(uvicorn.Server):
     """Prints the banner once the socket is bound, not before."""
 
@@ -42,6 +59,7 @@ class _Server(uvicorn.Server):
         if self.started:
             sys.stdout.write(self._banner)
             sys.stdout.flush()
+            asyncio.get_running_loop().call_later(PRELOAD_DELAY, _websockets_protocol)
 
 
 def _configure_logging(level: str) -> None:
@@ -58,7 +76,7 @@ def serve(config: Config) -> int:
         host=config.host, port=config.port, log_config=None, access_log=False, http="httptools",
         lifespan="on", timeout_graceful_shutdown=5, server_header=False, date_header=True,
         # WebSocket APIs: AWS refuses messages over 128 KB (close code 1009, as here).
-        ws="websockets-sansio", ws_max_size=128 * 1024,
+        ws=_WebSockets, ws_max_size=128 * 1024,
     )
     if config.workers > 1:
         os.environ["CLOUDLET_CONFIG"] = config.to_env()
