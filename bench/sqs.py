@@ -11,10 +11,23 @@
   client sends. `wake_ms` is from the SendMessage call's start to the receive's return, and
   `after_send_ms` from the send's answer to the receive's (near zero or below: the waiting
   receive answered first).
+- **sqs_s3_fanout**: S3 -> SQS. A bucket's notification configuration sends ObjectCreated events
+  to a queue whose policy lets s3.amazonaws.com SendMessage. A ReceiveMessage waits
+  (WaitTimeSeconds=10); `median_ms`/`p99_ms` are from the PutObject call's start to the return of
+  the receive that holds that object's event.
+- **sqs_sns_fanout**: SNS -> SQS. FANOUT_QUEUES queues (policies letting sns.amazonaws.com
+  SendMessage) subscribed to one topic, raw delivery off; a long poll waits on each queue in its
+  own thread. `median_ms`/`p99_ms` are from the Publish call's start until the last of the
+  queues has returned the message (`first_queue_median_ms`: the first of them).
+
+A peer without a fan-out feature (its configuration call refused, or no event within
+FANOUT_TIMEOUT seconds) gets `{"unsupported": why, "answered": what it said}` instead of numbers;
+for cloudlet the same is a failure.
 """
 
 from __future__ import annotations
 
+import json
 import statistics
 import threading
 import time
@@ -25,19 +38,23 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+import psutil
 from botocore.config import Config
 
 from bench.client import ACCESS_KEY, REGION, SECRET_KEY, TargetFailed
 from bench.measure import percentile
 from bench.report import Row
 
-FIGURES = ("sqs_send", "sqs_cycle", "sqs_longpoll")
+FIGURES = ("sqs_send", "sqs_cycle", "sqs_longpoll", "sqs_s3_fanout", "sqs_sns_fanout")
 ALIAS = "sqs"  # --only sqs selects every figure above
 TARGETS = frozenset({"cloudlet", "moto", "ministack"})  # the floor answers nothing but STS
 FILL_BUDGET = 90.0
 FILL_THREADS = 8
 WARMUP = 30
 BODY = "x" * 200  # a typical small JSON event
+FANOUT_QUEUES = 10
+FANOUT_TIMEOUT = 10.0
+SETTLE = 0.2  # lets waiting receives reach the server: nothing outside the target can notify us
 
 ROWS = (
     Row("SQS SendMessage, empty queue, median", "sqs_send", "depth_0_median_ms", "ms"),
@@ -48,6 +65,10 @@ ROWS = (
     Row("SQS send+receive+delete x10, 4 clients", "sqs_cycle", "four_clients_messages_per_s", "msg/s", True),
     Row("SQS long-poll wake-up, send start to receive, median", "sqs_longpoll", "wake_median_ms", "ms"),
     Row("SQS long-poll wake-up, send answer to receive, median", "sqs_longpoll", "after_send_median_ms", "ms"),
+    Row("S3 PutObject to SQS event received, median", "sqs_s3_fanout", "median_ms", "ms"),
+    Row("S3 PutObject to SQS event received, p99", "sqs_s3_fanout", "p99_ms", "ms"),
+    Row(f"SNS Publish to all {FANOUT_QUEUES} SQS queues received, median", "sqs_sns_fanout", "median_ms", "ms"),
+    Row(f"SNS Publish to all {FANOUT_QUEUES} SQS queues received, p99", "sqs_sns_fanout", "p99_ms", "ms"),
 )
 
 
@@ -57,9 +78,10 @@ class SqsSettings:
     sends: int = 300
     cycle_seconds: float = 5.0
     wakeups: int = 30
+    fanouts: int = 30
 
 
-QUICK = SqsSettings(depths=(0, 10_000), sends=100, cycle_seconds=2.0, wakeups=10)
+QUICK = SqsSettings(depths=(0, 10_000), sends=100, cycle_seconds=2.0, wakeups=10, fanouts=10)
 
 
 def expand(names: list[str]) -> list[str]:
@@ -88,6 +110,10 @@ def measure(endpoint: str, wanted: list[str], settings: SqsSettings,
         take("sqs_cycle", lambda: cycle_throughput(endpoint, settings.cycle_seconds))
     if "sqs_longpoll" in wanted:
         take("sqs_longpoll", lambda: long_poll_wakeup(endpoint, settings.wakeups))
+    if "sqs_s3_fanout" in wanted:
+        take("sqs_s3_fanout", lambda: _unless_unsupported(endpoint, lambda: s3_fanout(endpoint, settings.fanouts)))
+    if "sqs_sns_fanout" in wanted:
+        take("sqs_sns_fanout", lambda: _unless_unsupported(endpoint, lambda: sns_fanout(endpoint, settings.fanouts)))
 
 
 def _new_queue(sqs: Any) -> str:
@@ -223,3 +249,152 @@ def long_poll_wakeup(endpoint: str, samples: int) -> dict[str, Any]:
 def _poll(sqs: Any, url: str) -> tuple[float, dict[str, Any] | None]:
     messages = _call(sqs.receive_message, QueueUrl=url, WaitTimeSeconds=10).get("Messages", [])
     return time.perf_counter(), (messages[0] if messages else None)
+
+
+# -- fan-out: S3 -> SQS and SNS -> SQS -------------------------------------------------------
+
+
+class Unsupported(TargetFailed):
+    """The target refused or ignored a fan-out feature; `answered` is what it said."""
+
+    def __init__(self, why: str, answered: str) -> None:
+        super().__init__(f"{why}: {answered}")
+        self.why, self.answered = why, answered
+
+
+def _unless_unsupported(endpoint: str, figure: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    try:
+        return figure()
+    except Unsupported as exc:
+        if _served_by_cloudlet(endpoint):
+            raise  # cloudlet is meant to do all of it: there it is a failure
+        return {"unsupported": exc.why, "answered": exc.answered}
+
+
+def _served_by_cloudlet(endpoint: str) -> bool:
+    """Whether the process listening on the endpoint's port is cloudlet (sqs.measure is given no name)."""
+    port = int(endpoint.rsplit(":", 1)[1])
+    for conn in psutil.net_connections("tcp"):
+        if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port and conn.pid:
+            try:
+                return "cloudlet" in psutil.Process(conn.pid).cmdline()
+            except psutil.Error:
+                return False
+    return False
+
+
+def _aws_client(endpoint: str, service: str) -> Any:
+    session = boto3.session.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+                                    region_name=REGION)
+    config = Config(retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=30,
+                    s3={"addressing_style": "path"})
+    return session.client(service, endpoint_url=endpoint, config=config)
+
+
+def _queue_for(sqs: Any, service: str, source_arn: str) -> tuple[str, str]:
+    """A new queue whose policy lets `service` send to it from `source_arn`; (url, arn)."""
+    url = _new_queue(sqs)
+    arn = _call(sqs.get_queue_attributes, QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    policy = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": service}, "Action": "sqs:SendMessage", "Resource": arn,
+        "Condition": {"ArnLike": {"aws:SourceArn": source_arn}}}]}
+    _call(sqs.set_queue_attributes, QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+    return url, arn
+
+
+def _wait_for(sqs: Any, url: str, token: str, deadline: float) -> float | None:
+    """Long-polls until a message containing `token` arrives (others, e.g. s3:TestEvent, are
+    deleted and skipped); the perf_counter when that receive returned, None if none came."""
+    while (left := deadline - time.perf_counter()) > 0:
+        messages = _call(sqs.receive_message, QueueUrl=url, MaxNumberOfMessages=10,
+                         WaitTimeSeconds=max(1, min(10, int(left)))).get("Messages", [])
+        returned = time.perf_counter()
+        found = False
+        for message in messages:
+            found = found or token in message["Body"]
+            _call(sqs.delete_message, QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        if found:
+            return returned
+    return None
+
+
+def _fanout_result(samples: int, timings: list[float], answered: list[float]) -> dict[str, Any]:
+    return {
+        "samples": samples,
+        "median_ms": round(statistics.median(timings), 3),
+        "p99_ms": round(percentile(timings, 99), 3),
+        "max_ms": round(max(timings), 3),
+        "call_answer_median_ms": round(statistics.median(answered), 3),
+    }
+
+
+def s3_fanout(endpoint: str, samples: int) -> dict[str, Any]:
+    s3, sqs, poller = _aws_client(endpoint, "s3"), client(endpoint), client(endpoint)
+    bucket = f"bench-fanout-{uuid.uuid4().hex[:10]}"
+    _call(s3.create_bucket, Bucket=bucket)
+    url, arn = _queue_for(sqs, "s3.amazonaws.com", f"arn:aws:s3:::{bucket}")
+    config = {"QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]}
+    try:
+        s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=config)
+    except Exception as exc:  # a peer without the feature says so here
+        raise Unsupported("PutBucketNotificationConfiguration refused", repr(exc)) from exc
+    stored = _call(s3.get_bucket_notification_configuration, Bucket=bucket).get("QueueConfigurations", [])
+    timings, answered = [], []
+    with ThreadPoolExecutor(1) as pool:
+        for n in range(samples + 1):  # the first warms the notification path and is dropped
+            token = uuid.uuid4().hex  # matched alone: an event may URL-encode the rest of the key
+            key = f"fanout/{token}.json"
+            future = pool.submit(_wait_for, poller, url, token, time.perf_counter() + FANOUT_TIMEOUT + SETTLE)
+            time.sleep(SETTLE)
+            began = time.perf_counter()
+            _call(s3.put_object, Bucket=bucket, Key=key, Body=BODY.encode())
+            done = time.perf_counter()
+            returned = future.result(timeout=FANOUT_TIMEOUT + 30)
+            if returned is None:
+                if n == 0:
+                    raise Unsupported(f"no ObjectCreated event in the queue within {FANOUT_TIMEOUT:.0f} s of PutObject",
+                                      f"notification configuration accepted, read back as {stored!r}")
+                raise TargetFailed(f"the ObjectCreated event of put {n} never arrived")
+            if n:
+                timings.append((returned - began) * 1000)
+                answered.append((done - began) * 1000)
+    return _fanout_result(samples, timings, answered)
+
+
+def sns_fanout(endpoint: str, samples: int) -> dict[str, Any]:
+    sns, sqs = _aws_client(endpoint, "sns"), client(endpoint)
+    try:
+        topic = sns.create_topic(Name=f"bench-fanout-{uuid.uuid4().hex[:10]}")["TopicArn"]
+    except Exception as exc:
+        raise Unsupported("CreateTopic refused", repr(exc)) from exc
+    urls = []
+    for _ in range(FANOUT_QUEUES):
+        url, arn = _queue_for(sqs, "sns.amazonaws.com", topic)
+        try:
+            sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "false"})
+        except Exception as exc:
+            raise Unsupported("Subscribe of an SQS queue refused", repr(exc)) from exc
+        urls.append(url)
+    pollers = [client(endpoint) for _ in urls]
+    timings, answered, first = [], [], []
+    with ThreadPoolExecutor(FANOUT_QUEUES) as pool:
+        for n in range(samples + 1):  # the first warms the delivery path and is dropped
+            token = uuid.uuid4().hex
+            deadline = time.perf_counter() + FANOUT_TIMEOUT + SETTLE
+            futures = [pool.submit(_wait_for, p, u, token, deadline) for p, u in zip(pollers, urls, strict=True)]
+            time.sleep(SETTLE)
+            began = time.perf_counter()
+            _call(sns.publish, TopicArn=topic, Message=json.dumps({"token": token, "pad": BODY}))
+            done = time.perf_counter()
+            returned = [f.result(timeout=FANOUT_TIMEOUT + 30) for f in futures]
+            missing = sum(r is None for r in returned)
+            if missing:
+                if n == 0 and missing == len(urls):
+                    raise Unsupported(f"no queue received the message within {FANOUT_TIMEOUT:.0f} s of Publish",
+                                      "Publish and the SQS subscriptions were accepted")
+                raise TargetFailed(f"publish {n}: {missing} of {len(urls)} queues never received the message")
+            if n:
+                timings.append((max(r for r in returned if r is not None) - began) * 1000)
+                answered.append((done - began) * 1000)
+                first.append((min(r for r in returned if r is not None) - began) * 1000)
+    return {**_fanout_result(samples, timings, answered), "first_queue_median_ms": round(statistics.median(first), 3)}
