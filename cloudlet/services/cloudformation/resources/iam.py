@@ -57,8 +57,35 @@ def _delete(ctx: ResourceContext, kind: str, name: str) -> None:
         store.delete_iam_entity(conn, ctx.account, kind, name)
 
 
-class Role(ResourceType):
+class _Entity(ResourceType):
+    """An IAM entity kept in the stack's own table: updated in place, deleted by its name."""
+
+    kind: str  # "role", "policy", "managed-policy"
+
+    @staticmethod
+    def _name(physical_id: str) -> str:
+        return physical_id
+
+    async def update(
+        self,
+        ctx: ResourceContext,
+        physical_id: str,
+        old: dict[str, Any],
+        new: dict[str, Any],
+        attributes: dict[str, Any],
+    ) -> dict[str, Any]:
+        _update(ctx, self.kind, self._name(physical_id), new)
+        return attributes
+
+    async def delete(
+        self, ctx: ResourceContext, physical_id: str, props: dict[str, Any], attributes: dict[str, Any]
+    ) -> None:
+        _delete(ctx, self.kind, self._name(physical_id))
+
+
+class Role(_Entity):
     type = "AWS::IAM::Role"
+    kind = "role"
     replace_on = frozenset({"RoleName", "Path"})
     name_property = "RoleName"
     attributes = ("Arn", "RoleId")
@@ -69,28 +96,13 @@ class Role(ResourceType):
         name = props.get("RoleName") or ctx.physical_name(64)
         arn = f"arn:aws:iam::{ctx.account}:role{_path(props)}{name}"
         role_id = _entity_id("AROA")
-        _put(ctx, "role", name, arn, role_id, props)
+        _put(ctx, self.kind, name, arn, role_id, props)
         return Created(name, {"Arn": arn, "RoleId": role_id})
 
-    async def update(
-        self,
-        ctx: ResourceContext,
-        physical_id: str,
-        old: dict[str, Any],
-        new: dict[str, Any],
-        attributes: dict[str, Any],
-    ) -> dict[str, Any]:
-        _update(ctx, "role", physical_id, new)
-        return attributes
 
-    async def delete(
-        self, ctx: ResourceContext, physical_id: str, props: dict[str, Any], attributes: dict[str, Any]
-    ) -> None:
-        _delete(ctx, "role", physical_id)
-
-
-class Policy(ResourceType):
+class Policy(_Entity):
     type = "AWS::IAM::Policy"
+    kind = "policy"
     attributes = ("Id",)
     capability = "CAPABILITY_IAM"
 
@@ -99,28 +111,13 @@ class Policy(ResourceType):
         if not any(props.get(key) for key in ("Roles", "Users", "Groups")):
             raise ResourceFailed("At least one of [Groups,Roles,Users] must be non-empty.")
         physical_id = ctx.physical_name(128)
-        _put(ctx, "policy", physical_id, f"policy:{physical_id}", physical_id, props)
+        _put(ctx, self.kind, physical_id, f"policy:{physical_id}", physical_id, props)
         return Created(physical_id, {"Id": physical_id})
 
-    async def update(
-        self,
-        ctx: ResourceContext,
-        physical_id: str,
-        old: dict[str, Any],
-        new: dict[str, Any],
-        attributes: dict[str, Any],
-    ) -> dict[str, Any]:
-        _update(ctx, "policy", physical_id, new)
-        return attributes
 
-    async def delete(
-        self, ctx: ResourceContext, physical_id: str, props: dict[str, Any], attributes: dict[str, Any]
-    ) -> None:
-        _delete(ctx, "policy", physical_id)
-
-
-class ManagedPolicy(ResourceType):
+class ManagedPolicy(_Entity):
     type = "AWS::IAM::ManagedPolicy"
+    kind = "managed-policy"
     replace_on = frozenset({"ManagedPolicyName", "Path", "Description"})
     name_property = "ManagedPolicyName"
     attributes = (
@@ -140,7 +137,7 @@ class ManagedPolicy(ResourceType):
         name = props.get("ManagedPolicyName") or ctx.physical_name(128)
         arn = f"arn:aws:iam::{ctx.account}:policy{_path(props)}{name}"
         policy_id = _entity_id("ANPA")
-        _put(ctx, "managed-policy", name, arn, policy_id, props)
+        _put(ctx, self.kind, name, arn, policy_id, props)
         return Created(arn, self._view(ctx, arn, policy_id, props, 1))
 
     @staticmethod
@@ -169,8 +166,7 @@ class ManagedPolicy(ResourceType):
         new: dict[str, Any],
         attributes: dict[str, Any],
     ) -> dict[str, Any]:
-        name = physical_id.rsplit("/", 1)[1]
-        _update(ctx, "managed-policy", name, new)
+        _update(ctx, self.kind, self._name(physical_id), new)
         version = int(str(attributes.get("DefaultVersionId", "v1"))[1:]) + (
             old.get("PolicyDocument") != new.get("PolicyDocument")
         )
@@ -178,7 +174,6 @@ class ManagedPolicy(ResourceType):
         view["CreateDate"] = attributes.get("CreateDate", view["CreateDate"])
         return view
 
-    async def delete(
-        self, ctx: ResourceContext, physical_id: str, props: dict[str, Any], attributes: dict[str, Any]
-    ) -> None:
-        _delete(ctx, "managed-policy", physical_id.rsplit("/", 1)[1])
+    @staticmethod
+    def _name(physical_id: str) -> str:
+        return physical_id.rsplit("/", 1)[1]  # the physical id is the policy's ARN
