@@ -160,10 +160,6 @@ def connection(conn: sqlite3.Connection, connection_id: str) -> tuple[str, float
     return (row[0], row[1], row[2], json.loads(row[3])) if row else None
 
 
-def touch_connection(conn: sqlite3.Connection, connection_id: str, now: float) -> None:
-    conn.execute("UPDATE apigwv2_connections SET last_active = ? WHERE connection_id = ?", (now, connection_id))
-
-
 def delete_connection(conn: sqlite3.Connection, connection_id: str) -> bool:
     cursor = conn.execute("DELETE FROM apigwv2_connections WHERE connection_id = ?", (connection_id,))
     return cursor.rowcount > 0

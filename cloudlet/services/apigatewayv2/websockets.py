@@ -187,9 +187,7 @@ class WebSockets:
             except Closed:
                 return
             now = self.env.clock.now()
-            live.last_active = now
-            with self.env.store.db() as conn:
-                store.touch_connection(conn, live.connection.connection_id, now)
+            live.last_active = now  # held here, not written per message: only this process serves it
             await self._message(live, data, now)
 
     async def _message(self, live: Live, data: str | bytes, now: float) -> None:
@@ -309,6 +307,9 @@ class WebSockets:
         if row is None or (api_id is not None and row[0] != api_id):
             raise Gone(connection_id)
         _, connected_at, last_active, doc = row
+        live = self.live.get(connection_id)
+        if live is not None:
+            last_active = live.last_active
         return {
             "ConnectedAt": connected_at,
             "Identity": {"SourceIp": doc["source_ip"], "UserAgent": doc["user_agent"]},
