@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import jsonschema
-
 from cloudlet.services.apigateway.answers import GatewayError
 from cloudlet.services.apigateway.requests import MethodRequest
 
@@ -36,6 +34,10 @@ def _validate_body(call: MethodRequest, models: dict[str, Any]) -> None:
     model = models.get(name or "")
     if model is None or not model.get("schema"):
         return
+    # jsonschema is imported by the first body validation, not with the service: it costs
+    # tens of milliseconds and several megabytes that APIs without validators never use.
+    import jsonschema
+
     try:
         document = json.loads(call.facts.body or b"null")
         jsonschema.validate(document, json.loads(model["schema"]))

@@ -13,15 +13,16 @@ import base64
 import json
 import urllib.request
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 KEYS_TTL = 7200.0
 REFETCH_AFTER = 10.0  # an unknown kid fetches the keys again, at most this often
-_HASHES = {"RS256": hashes.SHA256, "RS384": hashes.SHA384, "RS512": hashes.SHA512}
+# cryptography is imported when a token is first checked: it costs megabytes of memory that a
+# server whose APIs use no JWT or Cognito authorizer should not carry.
+ALGORITHMS = ("RS256", "RS384", "RS512")
 
 
 class InvalidToken(Exception):
@@ -70,6 +71,8 @@ def _get_json(url: str) -> Any:
 
 
 def _fetch_keys(issuer: str) -> dict[str, rsa.RSAPublicKey]:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     discovery = _get_json(issuer.rstrip("/") + "/.well-known/openid-configuration")
     document = _get_json(discovery["jwks_uri"])
     keys = {}
@@ -108,11 +111,15 @@ async def verified_claims(token: str, issuer: str, keys: KeyCache, now: float) -
     """The claims of a token signed by one of the issuer's keys, issued by it and valid now."""
     header, claims, signed, signature = split_token(token)
     algorithm = header.get("alg")
-    if algorithm not in _HASHES or not isinstance(header.get("kid"), str):
+    if algorithm not in ALGORITHMS or not isinstance(header.get("kid"), str):
         raise InvalidToken("the token's algorithm or kid is not supported")
     key = await keys.key(issuer, header["kid"], now)
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
     try:
-        key.verify(signature, signed, padding.PKCS1v15(), _HASHES[algorithm]())
+        key.verify(signature, signed, padding.PKCS1v15(), getattr(hashes, "SHA" + algorithm[2:])())
     except InvalidSignature as exc:
         raise InvalidToken("signature is invalid") from exc
     if claims.get("iss") != issuer:

@@ -35,7 +35,10 @@ class SnsProvider(Provider):
         self.deliveries = delivery.Deliveries(env, self.signer)
 
     async def start(self) -> None:
-        await asyncio.to_thread(self.signer.certificate)  # an RSA key takes a moment: not on the loop
+        with self.env.store.read() as conn:
+            has_topics = store.has_topics(conn)
+        if has_topics:
+            await asyncio.to_thread(self.signer.certificate)  # an RSA key takes a moment: not on the loop
         self.env.dispatcher.subscribe(publishing.DELIVERY_TOPIC, self.deliveries.handle, name=delivery.CONSUMER,
                                       max_attempts=delivery.MAX_ATTEMPTS, backoff=delivery.BACKOFF, timeout=60.0)
 
@@ -46,7 +49,10 @@ class SnsProvider(Provider):
 
     def create_topic(self, ctx: RequestContext, params: Params) -> Params:
         with self.env.store.db() as conn:
-            return {"TopicArn": topics.create(conn, ctx.account_id, ctx.region, params, self._now())}
+            arn = topics.create(conn, ctx.account_id, ctx.region, params, self._now())
+        # The key the first notification is signed with, made while the caller subscribes.
+        self.signer.prepare_soon()
+        return {"TopicArn": arn}
 
     def delete_topic(self, ctx: RequestContext, params: Params) -> Params:
         with self.env.store.db() as conn:

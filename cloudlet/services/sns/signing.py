@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.x509.oid import NameOID
 
 from cloudlet.core.store import Store
 from cloudlet.services.sns import store
@@ -51,8 +47,17 @@ class Signer:
                     found = store.signing_key(conn)
             assert found is not None
             key_pem, cert_pem, name = found
+            # cryptography loads with the first signature, not with the service: megabytes of
+            # memory a server whose topics deliver to no HTTP endpoint never needs.
+            from cryptography.hazmat.primitives import serialization
+
             self._loaded = (serialization.load_pem_private_key(key_pem.encode(), None), cert_pem, name)
         return self._loaded
+
+    def prepare_soon(self) -> None:
+        """Loads (or makes) the key in a thread, so the first signature does not wait for it."""
+        if self._loaded is None:
+            threading.Thread(target=self._load, name="sns-signing-key", daemon=True).start()
 
     def certificate(self) -> tuple[str, str]:
         """(URL path, PEM) of the certificate."""
@@ -61,6 +66,9 @@ class Signer:
 
     def sign(self, message: dict[str, Any], base_url: str) -> None:
         """Adds SignatureVersion, Signature and SigningCertURL to an envelope."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+
         key, _, name = self._load()
         version = message.get("SignatureVersion") or "1"
         algorithm = hashes.SHA256() if version == "2" else hashes.SHA1()
@@ -71,6 +79,11 @@ class Signer:
 
 
 def _generate() -> tuple[str, str, str]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     subject = x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),

@@ -127,6 +127,10 @@ def list_topics(conn: sqlite3.Connection, account_id: str, region: str, after: s
     return [row[0] for row in rows]
 
 
+def has_topics(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM sns_topics LIMIT 1").fetchone() is not None
+
+
 def next_sequence(conn: sqlite3.Connection, arn: str) -> int:
     return conn.execute("UPDATE sns_topics SET sequence = sequence + 1 WHERE arn = ? RETURNING sequence",
                         (arn,)).fetchone()[0]
