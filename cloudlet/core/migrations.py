@@ -110,6 +110,10 @@ def applied_migrations(conn: sqlite3.Connection, namespace: str) -> list[str]:
     return [name for name, _ in _applied(conn, namespace)]
 
 
+def migrated_namespaces(conn: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in conn.execute("SELECT DISTINCT namespace FROM _migrations")}
+
+
 def _applied(conn: sqlite3.Connection, namespace: str) -> list[tuple[str, str]]:
     rows = conn.execute(
         "SELECT name, checksum FROM _migrations WHERE namespace = ? ORDER BY position", (namespace,)

@@ -39,7 +39,7 @@ from contextlib import contextmanager, suppress
 from typing import Any
 
 from cloudlet.core import clock, outbox
-from cloudlet.core.migrations import BOOTSTRAP, Migration, migrate
+from cloudlet.core.migrations import BOOTSTRAP, Migration, migrate, migrated_namespaces
 
 log = logging.getLogger("cloudlet.store")
 
@@ -212,6 +212,11 @@ class Store:
 
     def migrate(self, namespace: str, migrations: Sequence[Migration]) -> None:
         migrate(self, namespace, migrations)
+
+    def migrated(self) -> set[str]:
+        """The namespaces whose tables exist: those that ever kept state in this directory."""
+        with self.read() as conn:
+            return migrated_namespaces(conn)
 
     def reset(self) -> None:
         """Wipes every row of every namespace and every blob; keeps the schema.

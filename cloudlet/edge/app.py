@@ -142,11 +142,11 @@ class App:
         self._background = asyncio.create_task(self._start_services())
 
     async def _start_services(self) -> None:
-        # Every service starts (and resumes its timers and deliveries) shortly after the port
-        # answers, not before: importing them all would delay the first request. A request
+        # The services with state start (and resume their timers and deliveries) shortly after
+        # the port answers, not before: importing them would delay the first request. A request
         # for a service before then starts that one at once.
         await asyncio.sleep(SERVICES_START_DELAY)
-        await self.env.registry.start_all()
+        await self.env.registry.start_used()
 
     async def shutdown(self) -> None:
         if self._background is not None:

@@ -51,7 +51,7 @@ ROUTES: dict[str, str] = {
     "execute-api": "cloudlet.services.gateway.route:GatewayRoute",
     "lambda-url": "cloudlet.services.lambda_.url_route:FunctionUrlRoute",
     "lambda-code": "cloudlet.services.lambda_.code_urls:CodeDownloadRoute",
-    "s3-post": "cloudlet.services.s3.post:create_route",
+    "s3-post": "cloudlet.services.s3.post_route:PostRoute",
     "s3-website": "cloudlet.services.s3.website:WebsiteRoute",
     "sns": "cloudlet.services.sns.routes:SnsRoutes",
     "ses": "cloudlet.services.mail.mailbox:MailboxRoute",
@@ -121,10 +121,13 @@ class Registry:
         provider = self._providers[service] = cls(self.env)
         return provider
 
-    async def start_all(self) -> None:
-        """Services with background work (timers, pollers) start with the server."""
+    async def start_used(self) -> None:
+        """Services that have kept state in this data directory start with the server, to resume
+        their timers, pollers and deliveries. One never used has nothing to resume: it starts
+        with its first request, and its code is not loaded until then."""
+        used = self.env.store.migrated() if self.env is not None else set()
         for service in self.names():
-            if service not in self._providers:
+            if service in used and service not in self._providers:
                 await self._create(service).start()
 
     async def stop_all(self) -> None:

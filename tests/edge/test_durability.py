@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -71,3 +72,27 @@ def test_ctrl_c_stops_cleanly_and_ephemeral_state_goes():
     process.send_signal(signal.SIGINT)
     assert process.wait(15) == 0
     assert not os.path.exists(data_dir)
+
+
+def test_services_with_state_resume_at_start_and_unused_ones_stay_unloaded(data_dir):
+    first = start_server(data_dir)
+    try:
+        queue_url = make_client(first.endpoint, "sqs").create_queue(QueueName="resumed")["QueueUrl"]
+        make_client(first.endpoint, "sqs").send_message(QueueUrl=queue_url, MessageBody="later", DelaySeconds=1)
+    finally:
+        first.stop(kill=True)
+    second = start_server(data_dir)
+    try:
+        deadline = time.monotonic() + 10
+        services = second.get("/_cloudlet/health")["services"]
+        while services["sqs"] != "running" and time.monotonic() < deadline:
+            time.sleep(0.05)
+            services = second.get("/_cloudlet/health")["services"]
+        assert services["sqs"] == "running"  # no request for SQS came: it started with the server
+        assert services["dynamodb"] == services["lambda"] == "available"
+        received = make_client(second.endpoint, "sqs").receive_message(QueueUrl=queue_url, WaitTimeSeconds=5)
+        assert [m["Body"] for m in received["Messages"]] == ["later"]
+        make_client(second.endpoint, "dynamodb").list_tables()
+        assert second.get("/_cloudlet/health")["services"]["dynamodb"] == "running"
+    finally:
+        second.stop()
