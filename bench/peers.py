@@ -7,7 +7,9 @@ in `TARGETS`.
 
 from __future__ import annotations
 
+import compileall
 import contextlib
+import functools
 import os
 import shutil
 import signal
@@ -49,7 +51,17 @@ def _package_version(name: str) -> Callable[[], str]:
     return version
 
 
+@functools.cache
+def _compile_cloudlet() -> None:
+    # pip compiles an installed package's bytecode, as the peers' was; an editable checkout
+    # under PYTHONDONTWRITEBYTECODE would otherwise compile every module at every start.
+    import cloudlet
+
+    compileall.compile_dir(os.path.dirname(cloudlet.__file__), quiet=1)
+
+
 def _cloudlet(port: int, data_dir: str) -> tuple[list[str], dict[str, str]]:
+    _compile_cloudlet()
     return [sys.executable, "-m", "cloudlet", "up", "--port", str(port), "--data-dir", data_dir], {}
 
 

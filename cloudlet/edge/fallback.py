@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from xml.sax.saxutils import escape
+from html import escape  # xml.sax.saxutils pulls in urllib.request: milliseconds of start-up
 
 from cloudlet.aws.errors import ServiceError
 from cloudlet.edge.types import Headers, RequestContext, Response
@@ -19,7 +19,7 @@ def fallback_error(ctx: RequestContext, exc: ServiceError) -> Response:
         return Response(exc.status, headers, body)
     body = (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>Sender</Type>'
-        f"<Code>{escape(exc.code)}</Code><Message>{escape(exc.message)}</Message></Error>"
+        f"<Code>{escape(exc.code, quote=False)}</Code><Message>{escape(exc.message, quote=False)}</Message></Error>"
         f"<RequestId>{ctx.request_id}</RequestId></ErrorResponse>"
     ).encode()
     headers = Headers([("Content-Type", "text/xml"), ("x-amzn-RequestId", ctx.request_id)])

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import json
-from email import policy
-from email.parser import BytesParser
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from cloudlet.edge.types import Headers, Request, Response
-from cloudlet.services.mail import store
 
 if TYPE_CHECKING:
     from cloudlet.services.environment import Environment
+    from cloudlet.services.mail.store import Message
 
 PATH = "/_cloudlet/ses/messages"
 DEFAULT_LIMIT = 100
 
 
-def describe(account_id: str, region: str, message: store.Message) -> dict[str, Any]:
+def describe(account_id: str, region: str, message: Message) -> dict[str, Any]:
+    # Imported here: the route is loaded at start-up, and the email package costs milliseconds.
+    from email import policy
+    from email.parser import BytesParser
+
     parsed = BytesParser(policy=policy.default).parsebytes(message.raw)
     text = parsed.get_body(("plain",))
     html = parsed.get_body(("html",))
@@ -49,6 +51,8 @@ class MailboxRoute:
 
     async def handle(self, request: Request) -> Response:
         await self.env.registry.provider("ses")  # its tables exist once it has started
+        from cloudlet.services.mail import store
+
         query = {key: values[0] for key, values in parse_qs(request.query).items()}
         try:
             limit = int(query.get("limit", DEFAULT_LIMIT))

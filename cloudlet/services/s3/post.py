@@ -19,7 +19,6 @@ from urllib.parse import quote, urlencode
 from cloudlet.aws.auth import canonical
 from cloudlet.aws.errors import ServiceError
 from cloudlet.aws.model import load_service
-from cloudlet.aws.parsing.s3 import s3_bucket_from_host
 from cloudlet.aws.serializing import create_serializer
 from cloudlet.aws.serializing.values import xml_escape
 from cloudlet.edge.types import Headers, Principal, Request, RequestContext, Response
@@ -87,28 +86,12 @@ class PostPolicy:
         return size_range
 
 
-class PostObjectRoute:
+class PostObjectUpload:
     def __init__(self, env: Environment) -> None:
         self.env = env
 
-    def matches(self, request: Request) -> bool:
-        if request.method != "POST" or request.query:
-            return False
-        if not (request.headers.get("content-type") or "").startswith("multipart/form-data"):
-            return False
-        return self._bucket(request) is not None
-
-    @staticmethod
-    def _bucket(request: Request) -> str | None:
-        virtual = s3_bucket_from_host(request.host)
-        path = request.path.strip("/")
-        if virtual is not None:
-            return virtual if not path else None
-        return path if path and "/" not in path else None
-
-    async def handle(self, request: Request) -> Response:
+    async def handle(self, request: Request, bucket: str) -> Response:
         ctx = RequestContext(request, service="s3", operation="PostObject", region=self.env.config.region)
-        bucket = self._bucket(request) or ""
         try:
             response = await self._upload(ctx, bucket)
         except ServiceError as exc:
@@ -259,7 +242,3 @@ class PostObjectRoute:
             headers["Content-Type"] = "application/xml"
             return Response(201, headers, body)
         return Response(200 if status == "200" else 204, headers, b"")
-
-
-def create_route(env: Environment) -> PostObjectRoute:
-    return PostObjectRoute(env)
