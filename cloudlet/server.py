@@ -67,6 +67,9 @@ def _configure_logging(level: str) -> None:
         level=getattr(logging, level.upper()), stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    from cloudlet.edge.request_log import REQUEST_LOG
+
+    REQUEST_LOG.write_to(sys.stderr)  # this process's logging is ours: the request log may write directly
 
 
 def serve(config: Config) -> int:

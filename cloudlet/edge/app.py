@@ -22,6 +22,7 @@ from cloudlet.edge.aws_api import AwsApi
 from cloudlet.edge.cors import Cors
 from cloudlet.edge.detect import is_connections_call
 from cloudlet.edge.internal import PREFIX, Internal
+from cloudlet.edge.request_log import REQUEST_LOG
 from cloudlet.edge.types import Request, Response
 from cloudlet.edge.websocket import Closed, WebSocket
 from cloudlet.services.environment import Environment
@@ -156,6 +157,7 @@ class App:
         await self.env.registry.stop_all()
         await self.env.dispatcher.stop()
         self.env.store.close()
+        REQUEST_LOG.flush()
 
 
 def create_app() -> App:

@@ -22,6 +22,7 @@ from cloudlet.aws.sigv4 import AuthError, AuthResult, authenticate, verify_paylo
 from cloudlet.aws.validate import validate
 from cloudlet.edge.detect import detect_service
 from cloudlet.edge.fallback import fallback_error
+from cloudlet.edge.request_log import REQUEST_LOG
 from cloudlet.edge.types import Body, BodyTooLarge, Principal, Request, RequestContext, Response
 
 if TYPE_CHECKING:
@@ -55,10 +56,8 @@ class AwsApi:
             log.exception("internal error in %s.%s (request %s)", ctx.service, ctx.operation, ctx.request_id)
             failure = errors.InternalFailure("We encountered an internal error. Please try again.")
             response = self._error(ctx, model, operation, failure)
-        log.info(
-            "%s %s %d %.2fms %s", ctx.service or "-", ctx.operation or "-", response.status,
-            (time.perf_counter() - started) * 1000, ctx.request_id,
-        )
+        REQUEST_LOG.line(ctx.service or "-", ctx.operation or "-", response.status,
+                         (time.perf_counter() - started) * 1000, ctx.request_id)
         return response
 
     async def _detect(self, ctx: RequestContext) -> ServiceModel:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -179,7 +179,9 @@ class Principal:
 
 
 def new_request_id() -> str:
-    return str(uuid.uuid4())
+    """A version 4 UUID's text, as AWS request ids are, without building a uuid.UUID per request."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -15,6 +16,7 @@ _FIRST = re.compile(r"(.)([A-Z][a-z]+)")
 _REST = re.compile(r"([a-z0-9])([A-Z])")
 
 
+@functools.cache  # operation names come from the models: a bounded set, converted once each
 def snake_case(operation: str) -> str:
     """GetCallerIdentity -> get_caller_identity, ListObjectsV2 -> list_objects_v2."""
     return _REST.sub(r"\1_\2", _FIRST.sub(r"\1_\2", operation)).lower()

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+import time
 import urllib.request
 
+import botocore.exceptions
+import pytest
+
+from cloudlet.testing.clients import make_client
 from cloudlet.testing.server import RunningServer
 
 
@@ -83,3 +89,17 @@ def test_unknown_internal_endpoint_is_404(server: RunningServer):
         assert exc.code == 404
     else:
         raise AssertionError("expected 404")
+
+
+def test_request_log_names_service_operation_status_duration_and_request_id(server: RunningServer):
+    sqs = make_client(server.endpoint, "sqs")
+    with pytest.raises(botocore.exceptions.ClientError) as missing:
+        sqs.get_queue_url(QueueName="no-such-queue-for-the-log")
+    request_id = missing.value.response["ResponseMetadata"]["RequestId"]
+    pattern = re.compile(
+        r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO cloudlet\.request: "
+        rf"sqs GetQueueUrl 400 \d+\.\d\dms {request_id}$", re.M)
+    deadline = time.monotonic() + 5
+    while not pattern.search(server.log()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pattern.search(server.log()), server.log()[-2000:]
