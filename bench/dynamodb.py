@@ -24,15 +24,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import random
 import signal
 import statistics
-import subprocess
-import tempfile
 import threading
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -41,10 +37,7 @@ from typing import Any
 
 import boto3
 import psutil
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
 from botocore.config import Config
-from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from bench import loads
@@ -245,49 +238,10 @@ def throughput(endpoint: str, table: str, settings: DdbSettings) -> dict[str, An
 
 def capacity(endpoint: str, table: str, settings: DdbSettings) -> dict[str, Any]:
     """wrk replaying one GetItem signed now: a signature holds for 15 minutes of clock skew."""
-    wrk = loads.wrk_path()
-    if wrk is None:
-        raise TargetFailed("wrk is not installed (apt-get install -y wrk): no capacity figure")
+    _call(client(endpoint).put_item, TableName=table, Item=_item(1, 1))  # if ddb_latency did not
     body = json.dumps({"TableName": table, "Key": _key(1, 1)})
-    request = AWSRequest(
-        method="POST",
-        url=f"{endpoint}/",
-        data=body,
-        headers={"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810.GetItem"},
-    )
-    SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "dynamodb", REGION).add_auth(request)
-    headers = dict(request.headers.items())
-    # One replay by hand first: wrk counts an error answer as fast as a good one.
-    check = urllib.request.Request(f"{endpoint}/", data=body.encode(), headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(check, timeout=30) as reply:
-            text = reply.read().decode(errors="replace")
-    except OSError as exc:
-        raise TargetFailed(f"the pre-signed GetItem was refused: {exc}") from exc
-    if '"Item"' not in text:
-        raise TargetFailed(f"the pre-signed GetItem got an unexpected answer: {text[:300]}")
-    lines = ['wrk.method = "POST"', f"wrk.body = {loads._lua_string(body)}"]
-    lines += [f"wrk.headers[{loads._lua_string(k)}] = {loads._lua_string(v)}" for k, v in headers.items()]
-    script_text = "\n".join(lines) + loads._DONE.replace('"MARKER"', loads._lua_string(loads.MARKER))
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(script_text)
-    load = settings.load
-    try:
-        args = [
-            wrk,
-            f"-t{load.threads}",
-            f"-c{load.connections}",
-            f"-d{load.seconds}s",
-            "--timeout",
-            "5s",
-            "-s",
-            script.name,
-            f"{endpoint}/",
-        ]
-        done = subprocess.run(args, capture_output=True, text=True, timeout=load.seconds + 60)
-    finally:
-        os.unlink(script.name)
-    return loads._summary(done, load)
+    headers = {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810.GetItem"}
+    return loads.replay(endpoint, "dynamodb", body, headers, '"Item"', settings.load)
 
 
 # -- Query on a small and a large table ----------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Server capacity under wrk: one pre-signed GetCallerIdentity POST replayed over many connections.
+"""Server capacity under wrk: one pre-signed POST (GetCallerIdentity, GetItem, SendMessage...)
+replayed over many connections.
 
 A signed request stays valid for 15 minutes of clock skew either side of its X-Amz-Date, so
 one request signed just before the load covers the whole run, and wrk replays the exact bytes
@@ -51,44 +52,36 @@ def wrk_path() -> str | None:
     return shutil.which("wrk")
 
 
-def signed_request(endpoint: str) -> dict[str, str]:
-    """Headers of a SigV4-signed GetCallerIdentity POST to endpoint, signed now."""
-    request = AWSRequest(method="POST", url=f"{endpoint}/", data=BODY,
-                         headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
-    SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "sts", REGION).add_auth(request)
-    return {name: value for name, value in request.headers.items()}
-
-
-def check_request(endpoint: str, headers: dict[str, str]) -> None:
-    """One replay by hand first: wrk counts a 403 as fast as a 200."""
-    request = urllib.request.Request(f"{endpoint}/", data=BODY.encode(), headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as reply:
-            text = reply.read().decode(errors="replace")
-    except OSError as exc:
-        raise TargetFailed(f"the pre-signed GetCallerIdentity was refused: {exc}") from exc
-    if "GetCallerIdentityResult" not in text:
-        raise TargetFailed(f"the pre-signed GetCallerIdentity got an unexpected answer: {text[:300]}")
-
-
-def lua_script(headers: dict[str, str]) -> str:
-    lines = ['wrk.method = "POST"', f"wrk.body = {_lua_string(BODY)}"]
-    lines += [f"wrk.headers[{_lua_string(name)}] = {_lua_string(value)}" for name, value in headers.items()]
-    return "\n".join(lines) + _DONE.replace('"MARKER"', _lua_string(MARKER))
+def signed(endpoint: str, service: str, body: str, headers: dict[str, str]) -> dict[str, str]:
+    """The headers of a SigV4-signed POST of body to endpoint, signed now."""
+    request = AWSRequest(method="POST", url=f"{endpoint}/", data=body, headers=headers)
+    SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), service, REGION).add_auth(request)
+    return dict(request.headers.items())
 
 
 def _lua_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def capacity(endpoint: str, load: Load) -> dict[str, Any]:
+def replay(endpoint: str, service: str, body: str, headers: dict[str, str], expect: str, load: Load) -> dict[str, Any]:
+    """wrk replaying one POST, signed now, over `load`; `expect` must be in its answer."""
     wrk = wrk_path()
     if wrk is None:
         raise TargetFailed("wrk is not installed (apt-get install -y wrk): no capacity figure")
-    headers = signed_request(endpoint)
-    check_request(endpoint, headers)
+    headers = signed(endpoint, service, body, headers)
+    # One replay by hand first: wrk counts an error answer as fast as a good one.
+    check = urllib.request.Request(f"{endpoint}/", data=body.encode(), headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(check, timeout=30) as reply:
+            text = reply.read().decode(errors="replace")
+    except OSError as exc:
+        raise TargetFailed(f"the pre-signed {service} request was refused: {exc}") from exc
+    if expect not in text:
+        raise TargetFailed(f"the pre-signed {service} request got an unexpected answer: {text[:300]}")
+    lines = ['wrk.method = "POST"', f"wrk.body = {_lua_string(body)}"]
+    lines += [f"wrk.headers[{_lua_string(name)}] = {_lua_string(value)}" for name, value in headers.items()]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(lua_script(headers))
+        script.write("\n".join(lines) + _DONE.replace('"MARKER"', _lua_string(MARKER)))
     try:
         args = [wrk, f"-t{load.threads}", f"-c{load.connections}", f"-d{load.seconds}s", "--timeout", "5s",
                 "-s", script.name, f"{endpoint}/"]
@@ -96,6 +89,12 @@ def capacity(endpoint: str, load: Load) -> dict[str, Any]:
     finally:
         os.unlink(script.name)
     return _summary(done, load)
+
+
+def capacity(endpoint: str, load: Load) -> dict[str, Any]:
+    """GetCallerIdentity: the edge's own request path, no service state."""
+    headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+    return replay(endpoint, "sts", BODY, headers, "GetCallerIdentityResult", load)
 
 
 def _summary(done: subprocess.CompletedProcess, load: Load) -> dict[str, Any]:

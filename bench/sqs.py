@@ -4,6 +4,10 @@
   filled to 0, 10k and 100k messages (100k skipped with --quick). Filling uses batches of 10
   from 8 threads, within FILL_BUDGET seconds; a target that cannot reach a depth in time
   reports the depth it reached instead of a latency.
+- **sqs_capacity**: the server alone, without a Python client in the way: wrk (2 threads, 16
+  connections, 10 s; 3 s with --quick) replaying one SendMessage (JSON protocol, as boto3 sends
+  it) signed just before the load, onto one queue that grows by every request: requests/s and
+  latency percentiles.
 - **sqs_cycle**: send+receive+delete throughput with batches of 10 (SendMessageBatch,
   ReceiveMessage of 10, DeleteMessageBatch) from 1 and from 4 client threads on one queue:
   messages through the whole cycle per second.
@@ -34,18 +38,19 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 import psutil
 from botocore.config import Config
 
+from bench import loads
 from bench.client import ACCESS_KEY, REGION, SECRET_KEY, TargetFailed
 from bench.measure import percentile
 from bench.report import Row
 
-FIGURES = ("sqs_send", "sqs_cycle", "sqs_longpoll", "sqs_s3_fanout", "sqs_sns_fanout")
+FIGURES = ("sqs_send", "sqs_capacity", "sqs_cycle", "sqs_longpoll", "sqs_s3_fanout", "sqs_sns_fanout")
 ALIAS = "sqs"  # --only sqs selects every figure above
 TARGETS = frozenset({"cloudlet", "moto", "ministack"})  # the floor answers nothing but STS
 FILL_BUDGET = 90.0
@@ -61,6 +66,8 @@ ROWS = (
     Row("SQS SendMessage, 10k deep, median", "sqs_send", "depth_10000_median_ms", "ms"),
     Row("SQS SendMessage, 100k deep, median", "sqs_send", "depth_100000_median_ms", "ms"),
     Row("SQS SendMessage, 100k deep, p99", "sqs_send", "depth_100000_p99_ms", "ms"),
+    Row("SQS SendMessage under wrk", "sqs_capacity", "requests_per_s", "req/s", True),
+    Row("SQS SendMessage under wrk, p50", "sqs_capacity", "p50_ms", "ms"),
     Row("SQS send+receive+delete x10, 1 client", "sqs_cycle", "one_client_messages_per_s", "msg/s", True),
     Row("SQS send+receive+delete x10, 4 clients", "sqs_cycle", "four_clients_messages_per_s", "msg/s", True),
     Row("SQS long-poll wake-up, send start to receive, median", "sqs_longpoll", "wake_median_ms", "ms"),
@@ -79,9 +86,11 @@ class SqsSettings:
     cycle_seconds: float = 5.0
     wakeups: int = 30
     fanouts: int = 30
+    load: loads.Load = field(default_factory=loads.Load)
 
 
-QUICK = SqsSettings(depths=(0, 10_000), sends=100, cycle_seconds=2.0, wakeups=10, fanouts=10)
+QUICK = SqsSettings(depths=(0, 10_000), sends=100, cycle_seconds=2.0, wakeups=10, fanouts=10,
+                    load=loads.Load(seconds=3))
 
 
 def expand(names: list[str]) -> list[str]:
@@ -106,6 +115,8 @@ def measure(endpoint: str, wanted: list[str], settings: SqsSettings,
     """Takes each wanted SQS figure through `take(figure, measurement)` (the harness's _take)."""
     if "sqs_send" in wanted:
         take("sqs_send", lambda: send_latency(endpoint, settings))
+    if "sqs_capacity" in wanted:
+        take("sqs_capacity", lambda: capacity(endpoint, settings.load))
     if "sqs_cycle" in wanted:
         take("sqs_cycle", lambda: cycle_throughput(endpoint, settings.cycle_seconds))
     if "sqs_longpoll" in wanted:
@@ -181,6 +192,16 @@ def _fill(endpoint: str, url: str, count: int) -> tuple[int, float]:
         for future in [pool.submit(worker) for _ in range(FILL_THREADS)]:
             future.result()
     return sent[0], time.perf_counter() - began
+
+
+# -- SendMessage under wrk -----------------------------------------------------------------------
+
+
+def capacity(endpoint: str, load: loads.Load) -> dict[str, Any]:
+    url = _new_queue(client(endpoint))
+    body = json.dumps({"QueueUrl": url, "MessageBody": BODY})
+    headers = {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AmazonSQS.SendMessage"}
+    return loads.replay(endpoint, "sqs", body, headers, '"MessageId"', load)
 
 
 # -- send + receive + delete -------------------------------------------------------------------
