@@ -12,7 +12,8 @@
   ReceiveMessage of 10, DeleteMessageBatch) from 1 and from 4 client threads on one queue:
   messages through the whole cycle per second.
 - **sqs_longpoll**: a ReceiveMessage waiting (WaitTimeSeconds=10) on an empty queue; another
-  client sends. `wake_ms` is from the SendMessage call's start to the receive's return, and
+  client sends. Receivers here and in the fan-outs run in processes of their own, as consumers
+  do (a thread of this process would wait for the GIL behind the sender's answer). `wake_ms` is from the SendMessage call's start to the receive's return, and
   `after_send_ms` from the send's answer to the receive's (near zero or below: the waiting
   receive answered first).
 - **sqs_s3_fanout**: S3 -> SQS. A bucket's notification configuration sends ObjectCreated events
@@ -31,13 +32,16 @@ for cloudlet the same is a failure.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import multiprocessing
+import os
 import statistics
 import threading
 import time
 import uuid
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -241,24 +245,25 @@ def _cycles(endpoint: str, threads: int, seconds: float) -> float:
 
 
 def long_poll_wakeup(endpoint: str, samples: int) -> dict[str, Any]:
-    sender, poller = client(endpoint), client(endpoint, read_timeout=30)
+    sender = client(endpoint)
     url = _new_queue(sender)
     wake, after = [], []
-    with ThreadPoolExecutor(1) as pool:
-        for _ in range(samples):
-            future = pool.submit(_poll, poller, url)
+    with _pollers(endpoint, 1) as pool:
+        for n in range(samples + 1):  # the first warms the path and is dropped
+            future = pool.submit(_poll, url)
             # The pause lets the receive reach the server and start waiting: there is nothing
             # to be notified by from outside the target.
-            time.sleep(0.2)
+            time.sleep(SETTLE)
             began = time.perf_counter()
             _call(sender.send_message, QueueUrl=url, MessageBody=BODY)
             answered = time.perf_counter()
-            returned, message = future.result(timeout=30)
-            if message is None:
+            returned, handle = future.result(timeout=30)
+            if handle is None:
                 raise TargetFailed("a waiting ReceiveMessage returned without the message sent")
-            _call(sender.delete_message, QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-            wake.append((returned - began) * 1000)
-            after.append((returned - answered) * 1000)
+            _call(sender.delete_message, QueueUrl=url, ReceiptHandle=handle)
+            if n:
+                wake.append((returned - began) * 1000)
+                after.append((returned - answered) * 1000)
     return {
         "samples": samples,
         "wake_median_ms": round(statistics.median(wake), 3),
@@ -267,9 +272,41 @@ def long_poll_wakeup(endpoint: str, samples: int) -> dict[str, Any]:
     }
 
 
-def _poll(sqs: Any, url: str) -> tuple[float, dict[str, Any] | None]:
-    messages = _call(sqs.receive_message, QueueUrl=url, WaitTimeSeconds=10).get("Messages", [])
-    return time.perf_counter(), (messages[0] if messages else None)
+# -- receivers in processes of their own -------------------------------------------------------
+# A consumer is another program than its producer, and receivers in threads of this process
+# would wait for the GIL while the sender's answer is parsed: milliseconds that are the bench's,
+# not the target's. time.perf_counter is the system's monotonic clock, the same in every process.
+
+_POLLER: dict[str, Any] = {}
+
+
+def _start_poller(endpoint: str) -> None:
+    _POLLER["sqs"] = client(endpoint)
+
+
+def _ready(seconds: float) -> int:
+    time.sleep(seconds)  # held, so that each of the pool's processes takes one
+    return os.getpid()
+
+
+@contextlib.contextmanager
+def _pollers(endpoint: str, count: int) -> Iterator[ProcessPoolExecutor]:
+    """`count` started receiver processes, each with its SQS client built."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(count, mp_context=context, initializer=_start_poller, initargs=(endpoint,)) as pool:
+        started = {f.result(timeout=120) for f in [pool.submit(_ready, 0.5) for _ in range(count)]}
+        if len(started) != count:
+            raise TargetFailed(f"{count} receiver processes wanted, {len(started)} started")
+        yield pool
+
+
+def _poll(url: str) -> tuple[float, str | None]:
+    messages = _call(_POLLER["sqs"].receive_message, QueueUrl=url, WaitTimeSeconds=10).get("Messages", [])
+    return time.perf_counter(), (messages[0]["ReceiptHandle"] if messages else None)
+
+
+def _wait_in_poller(url: str, token: str, deadline: float) -> float | None:
+    return _wait_for(_POLLER["sqs"], url, token, deadline)
 
 
 # -- fan-out: S3 -> SQS and SNS -> SQS -------------------------------------------------------
@@ -350,7 +387,7 @@ def _fanout_result(samples: int, timings: list[float], answered: list[float]) ->
 
 
 def s3_fanout(endpoint: str, samples: int) -> dict[str, Any]:
-    s3, sqs, poller = _aws_client(endpoint, "s3"), client(endpoint), client(endpoint)
+    s3, sqs = _aws_client(endpoint, "s3"), client(endpoint)
     bucket = f"bench-fanout-{uuid.uuid4().hex[:10]}"
     _call(s3.create_bucket, Bucket=bucket)
     url, arn = _queue_for(sqs, "s3.amazonaws.com", f"arn:aws:s3:::{bucket}")
@@ -361,11 +398,11 @@ def s3_fanout(endpoint: str, samples: int) -> dict[str, Any]:
         raise Unsupported("PutBucketNotificationConfiguration refused", repr(exc)) from exc
     stored = _call(s3.get_bucket_notification_configuration, Bucket=bucket).get("QueueConfigurations", [])
     timings, answered = [], []
-    with ThreadPoolExecutor(1) as pool:
+    with _pollers(endpoint, 1) as pool:
         for n in range(samples + 1):  # the first warms the notification path and is dropped
             token = uuid.uuid4().hex  # matched alone: an event may URL-encode the rest of the key
             key = f"fanout/{token}.json"
-            future = pool.submit(_wait_for, poller, url, token, time.perf_counter() + FANOUT_TIMEOUT + SETTLE)
+            future = pool.submit(_wait_in_poller, url, token, time.perf_counter() + FANOUT_TIMEOUT + SETTLE)
             time.sleep(SETTLE)
             began = time.perf_counter()
             _call(s3.put_object, Bucket=bucket, Key=key, Body=BODY.encode())
@@ -396,13 +433,12 @@ def sns_fanout(endpoint: str, samples: int) -> dict[str, Any]:
         except Exception as exc:
             raise Unsupported("Subscribe of an SQS queue refused", repr(exc)) from exc
         urls.append(url)
-    pollers = [client(endpoint) for _ in urls]
     timings, answered, first = [], [], []
-    with ThreadPoolExecutor(FANOUT_QUEUES) as pool:
+    with _pollers(endpoint, len(urls)) as pool:
         for n in range(samples + 1):  # the first warms the delivery path and is dropped
             token = uuid.uuid4().hex
             deadline = time.perf_counter() + FANOUT_TIMEOUT + SETTLE
-            futures = [pool.submit(_wait_for, p, u, token, deadline) for p, u in zip(pollers, urls, strict=True)]
+            futures = [pool.submit(_wait_in_poller, u, token, deadline) for u in urls]
             time.sleep(SETTLE)
             began = time.perf_counter()
             _call(sns.publish, TopicArn=topic, Message=json.dumps({"token": token, "pad": BODY}))
