@@ -17,7 +17,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.auth import SigV4Auth
+from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
@@ -52,10 +52,12 @@ def wrk_path() -> str | None:
     return shutil.which("wrk")
 
 
-def signed(endpoint: str, service: str, body: str, headers: dict[str, str]) -> dict[str, str]:
-    """The headers of a SigV4-signed POST of body to endpoint, signed now."""
-    request = AWSRequest(method="POST", url=f"{endpoint}/", data=body, headers=headers)
-    SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), service, REGION).add_auth(request)
+def signed(endpoint: str, service: str, body: str, headers: dict[str, str], method: str = "POST",
+           path: str = "/") -> dict[str, str]:
+    """The headers of a SigV4-signed request to endpoint, signed now."""
+    request = AWSRequest(method=method, url=f"{endpoint}{path}", data=body or None, headers=headers)
+    signer = S3SigV4Auth if service == "s3" else SigV4Auth  # S3 signs x-amz-content-sha256 too
+    signer(Credentials(ACCESS_KEY, SECRET_KEY), service, REGION).add_auth(request)
     return dict(request.headers.items())
 
 
@@ -63,14 +65,15 @@ def _lua_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def replay(endpoint: str, service: str, body: str, headers: dict[str, str], expect: str, load: Load) -> dict[str, Any]:
-    """wrk replaying one POST, signed now, over `load`; `expect` must be in its answer."""
+def replay(endpoint: str, service: str, body: str, headers: dict[str, str], expect: str, load: Load, *,
+           method: str = "POST", path: str = "/") -> dict[str, Any]:
+    """wrk replaying one request, signed now, over `load`; `expect` must be in its answer."""
     wrk = wrk_path()
     if wrk is None:
         raise TargetFailed("wrk is not installed (apt-get install -y wrk): no capacity figure")
-    headers = signed(endpoint, service, body, headers)
+    headers = signed(endpoint, service, body, headers, method, path)
     # One replay by hand first: wrk counts an error answer as fast as a good one.
-    check = urllib.request.Request(f"{endpoint}/", data=body.encode(), headers=headers, method="POST")
+    check = urllib.request.Request(f"{endpoint}{path}", data=body.encode() or None, headers=headers, method=method)
     try:
         with urllib.request.urlopen(check, timeout=30) as reply:
             text = reply.read().decode(errors="replace")
@@ -78,7 +81,8 @@ def replay(endpoint: str, service: str, body: str, headers: dict[str, str], expe
         raise TargetFailed(f"the pre-signed {service} request was refused: {exc}") from exc
     if expect not in text:
         raise TargetFailed(f"the pre-signed {service} request got an unexpected answer: {text[:300]}")
-    lines = ['wrk.method = "POST"', f"wrk.body = {_lua_string(body)}"]
+    lines = [f"wrk.method = {_lua_string(method)}", f"wrk.path = {_lua_string(path)}"]
+    lines += [f"wrk.body = {_lua_string(body)}"] if body else []
     lines += [f"wrk.headers[{_lua_string(name)}] = {_lua_string(value)}" for name, value in headers.items()]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write("\n".join(lines) + _DONE.replace('"MARKER"', _lua_string(MARKER)))

@@ -2,6 +2,11 @@
 
 - **s3_small**: PutObject and GetObject of 1 KiB, median and p99 (one boto3 client, one attempt
   each), and GetObject throughput from 8 client threads.
+- **s3_capacity**: the server alone: wrk (2 threads, 16 connections, 10 s; 3 s with --quick)
+  replaying one signed GetObject of a 1 KiB object (path style), requests/s and latency.
+- **s3_list**: ListObjectsV2 over a bucket of LIST_KEYS keys (filled with empty objects from
+  8 threads within FILL_BUDGET seconds; a target that cannot reports the keys it reached): the
+  first page of 1,000 keys, median of 20, and the whole listing page by page.
 - **s3_large**: one 50 MiB PutObject and GetObject (body read to the end), MB/s, best of 3.
 - **s3_huge**: a 1 GiB object uploaded (boto3 upload_file, 64 MiB parts) and downloaded,
   MB/s each, with the server's peak RSS (all its processes) sampled every 20 ms during the
@@ -19,24 +24,27 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 
+from bench import loads
 from bench.client import ACCESS_KEY, REGION, SECRET_KEY, TargetFailed
 from bench.measure import MB, percentile
 from bench.peers import Running
 from bench.report import Row
 
-FIGURES = ("s3_small", "s3_large", "s3_huge")
+FIGURES = ("s3_small", "s3_capacity", "s3_list", "s3_large", "s3_huge")
 ALIAS = "s3"
 TARGETS = frozenset({"cloudlet", "moto", "ministack"})
 WARMUP = 30
 THREADS = 8
 MiB = 1024 * 1024
+LIST_KEYS = 100_000
+FILL_BUDGET = 120.0
 
 ROWS = (
     Row("S3 PutObject 1 KiB, median", "s3_small", "put_median_ms", "ms"),
@@ -44,6 +52,10 @@ ROWS = (
     Row("S3 GetObject 1 KiB, median", "s3_small", "get_median_ms", "ms"),
     Row("S3 GetObject 1 KiB, p99", "s3_small", "get_p99_ms", "ms"),
     Row("S3 GetObject 1 KiB, 8 threads", "s3_small", "get_8_threads_per_s", "ops/s", True),
+    Row("S3 GetObject 1 KiB under wrk", "s3_capacity", "requests_per_s", "req/s", True),
+    Row("S3 GetObject 1 KiB under wrk, p50", "s3_capacity", "p50_ms", "ms"),
+    Row("S3 ListObjectsV2, first 1,000 of 100k keys, median", "s3_list", "first_page_median_ms", "ms"),
+    Row("S3 ListObjectsV2, all 100k keys page by page", "s3_list", "full_listing_s", "s"),
     Row("S3 PutObject 50 MiB", "s3_large", "put_mb_per_s", "MB/s", True),
     Row("S3 GetObject 50 MiB", "s3_large", "get_mb_per_s", "MB/s", True),
     Row("S3 1 GiB upload_file", "s3_huge", "upload_mb_per_s", "MB/s", True),
@@ -58,9 +70,12 @@ class S3Settings:
     threads_seconds: float = 5.0
     large_repeats: int = 3
     huge_bytes: int = 1024 * MiB
+    list_keys: int = LIST_KEYS
+    load: loads.Load = field(default_factory=loads.Load)
 
 
-QUICK = S3Settings(calls=100, threads_seconds=2.0, large_repeats=1, huge_bytes=256 * MiB)
+QUICK = S3Settings(calls=100, threads_seconds=2.0, large_repeats=1, huge_bytes=256 * MiB, list_keys=10_000,
+                   load=loads.Load(seconds=3))
 
 
 def expand(names: list[str]) -> list[str]:
@@ -90,6 +105,10 @@ def measure(
 ) -> None:
     if "s3_small" in wanted:
         take("s3_small", lambda: small_objects(running.endpoint, settings))
+    if "s3_capacity" in wanted:
+        take("s3_capacity", lambda: capacity(running.endpoint, settings.load))
+    if "s3_list" in wanted:
+        take("s3_list", lambda: listing(running.endpoint, settings.list_keys))
     if "s3_large" in wanted:
         take("s3_large", lambda: large_object(running.endpoint, settings.large_repeats))
     if "s3_huge" in wanted:
@@ -157,6 +176,57 @@ def _threaded_gets(endpoint: str, bucket: str, seconds: float) -> float:
     with ThreadPoolExecutor(THREADS) as pool:
         total = sum(f.result() for f in [pool.submit(worker, s3) for s3 in clients])
     return round(total / (time.perf_counter() - began), 1)
+
+
+def capacity(endpoint: str, load: loads.Load) -> dict[str, Any]:
+    s3 = client(endpoint)
+    bucket = _bucket(s3)
+    _call(s3.put_object, Bucket=bucket, Key="k/0", Body=b"c" * 1024)
+    return loads.replay(endpoint, "s3", "", {}, "c" * 1024, load, method="GET", path=f"/{bucket}/k/0")
+
+
+def listing(endpoint: str, keys: int) -> dict[str, Any]:
+    s3 = client(endpoint)
+    bucket = _bucket(s3)
+    reached, fill_s = _fill_keys(endpoint, bucket, keys)
+    result: dict[str, Any] = {"keys": keys, "fill_s": round(fill_s, 1)}
+    if reached < keys:
+        return {**result, "reached": reached}
+    firsts = _timed(lambda: _call(s3.list_objects_v2, Bucket=bucket, MaxKeys=1000), 20)
+    began, listed, token = time.perf_counter(), 0, None
+    while True:
+        page = _call(s3.list_objects_v2, Bucket=bucket, **({"ContinuationToken": token} if token else {}))
+        listed += page.get("KeyCount", 0)
+        token = page.get("NextContinuationToken")
+        if not token:
+            break
+    if listed != keys:
+        raise TargetFailed(f"the listing returned {listed} keys of {keys}")
+    return {**result, "first_page_median_ms": round(statistics.median(firsts), 3),
+            "full_listing_s": round(time.perf_counter() - began, 3)}
+
+
+def _fill_keys(endpoint: str, bucket: str, keys: int) -> tuple[int, float]:
+    """Empty objects k/000000.. from THREADS clients; (keys written, seconds)."""
+    deadline = time.perf_counter() + FILL_BUDGET
+    names = iter(range(keys))
+    lock = threading.Lock()
+
+    def worker() -> int:
+        s3, done = client(endpoint), 0
+        while time.perf_counter() < deadline:
+            with lock:
+                n = next(names, None)
+            if n is None:
+                break
+            _call(s3.put_object, Bucket=bucket, Key=f"k/{n:06d}", Body=b"")
+            done += 1
+        return done
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(THREADS) as pool:
+        written = sum(f.result() for f in [pool.submit(worker) for _ in range(THREADS)])
+    return written, time.perf_counter() - began
 
 
 def large_object(endpoint: str, repeats: int) -> dict[str, Any]:
