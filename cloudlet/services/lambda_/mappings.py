@@ -12,7 +12,7 @@ import uuid as uuids
 from datetime import UTC, datetime
 from typing import Any
 
-from cloudlet.services.lambda_ import patterns
+from cloudlet.services import event_patterns as patterns
 from cloudlet.services.lambda_.errors import InvalidParameterValueException
 from cloudlet.services.lambda_.names import FunctionRef
 

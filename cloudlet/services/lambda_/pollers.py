@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cloudlet.edge.types import new_request_id
-from cloudlet.services.lambda_ import mappings, names, patterns, store
+from cloudlet.services import event_patterns as patterns
+from cloudlet.services.lambda_ import mappings, names, store
 from cloudlet.services.lambda_.destinations import service_context, to_json
 from cloudlet.services.lambda_.errors import LambdaError
 
