@@ -25,6 +25,7 @@ PROVIDERS: dict[str, str] = {
     "cloudfront": "cloudlet.services.cloudfront.provider:CloudFrontProvider",
     "dynamodb": "cloudlet.services.dynamodb.provider:DynamoDBProvider",
     "dynamodbstreams": "cloudlet.services.dynamodbstreams.provider:DynamoDBStreamsProvider",
+    "events": "cloudlet.services.events.provider:EventsProvider",
     "lambda": "cloudlet.services.lambda_.provider:LambdaProvider",
     "logs": "cloudlet.services.logs.provider:LogsProvider",
     "s3": "cloudlet.services.s3.provider:S3Provider",
