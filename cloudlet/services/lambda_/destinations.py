@@ -1,4 +1,5 @@
-"""Where Lambda sends what happened: invocation records and dead letters to SQS, SNS or a function.
+"""Where Lambda sends what happened: invocation records and dead letters to SQS, SNS, a function
+or (invocation records only) an EventBridge event bus.
 
 Deliveries go through the target service's public operations, called as the owning account
 (the account in the target's ARN) in the target's region.
@@ -20,7 +21,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("cloudlet.lambda")
 
-SUPPORTED = ("sqs", "sns", "lambda")
+SUPPORTED = ("sqs", "sns", "lambda", "events")
+# An EventBridge destination gets the record as the detail of an event with these detail-types.
+RESULT_TYPES = {True: "Lambda Function Invocation Result - Success", False: "Lambda Function Invocation Result - Failure"}
 
 
 def service_context(account: str, region: str) -> RequestContext:
@@ -46,7 +49,8 @@ def _jsonable(value: Any) -> Any:
 
 
 async def send(env: Environment, arn: str, body: str, attributes: dict[str, Any] | None = None) -> None:
-    """Sends a message to an SQS queue or SNS topic, or invokes a function asynchronously with it."""
+    """Sends a message to an SQS queue or SNS topic, invokes a function asynchronously with it, or
+    puts it (an invocation record) on an event bus."""
     parts = arn.split(":")
     if len(parts) < 6 or parts[2] not in SUPPORTED:
         raise ValueError(f"unsupported destination {arn}")
@@ -65,9 +69,27 @@ async def send(env: Environment, arn: str, body: str, attributes: dict[str, Any]
         if attributes:
             params["MessageAttributes"] = attributes
         await _maybe_await(sns.publish(ctx, params))
+    elif service == "events":
+        await _put_event(env, arn, account, region, body)
     else:
         lam = await env.registry.provider("lambda")
         await lam.invoke(ctx, {"FunctionName": arn, "InvocationType": "Event", "Payload": body.encode()})
+
+
+async def _put_event(env: Environment, bus_arn: str, account: str, region: str, record_text: str) -> None:
+    """As AWS does: source "lambda", the result as detail-type, the function and bus as resources."""
+    if not env.registry.implements("events"):
+        raise ValueError("EventBridge is not available in this cloudlet")
+    record = json.loads(record_text)
+    function_arn = ":".join(record["requestContext"]["functionArn"].split(":")[:7])
+    entry = {"Source": "lambda", "DetailType": RESULT_TYPES[record["requestContext"]["condition"] == "Success"],
+             "Detail": record_text, "Resources": [function_arn, bus_arn], "EventBusName": bus_arn}
+    principal = Principal("lambda.amazonaws.com", account, f"arn:aws:iam::{account}:root", account)
+    ctx = RequestContext(Request("POST", "/", "", Headers()), region=region, principal=principal)
+    events = await env.registry.provider("events")
+    answer = events.put_events(ctx, {"Entries": [entry]})
+    if answer["FailedEntryCount"]:
+        raise ValueError(f"PutEvents refused the record: {answer['Entries'][0]}")
 
 
 async def send_quietly(env: Environment, arn: str, body: str, attributes: dict[str, Any] | None = None) -> bool:
