@@ -11,7 +11,7 @@ import logging
 import sqlite3
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote_plus
+from urllib.parse import quote_plus, unquote_plus
 
 from cloudlet.aws.errors import ServiceError
 from cloudlet.aws.serializing.s3 import host_id
@@ -137,10 +137,18 @@ def record_event(
                 "account": bucket.account_id,
                 "detail_type": _DETAIL_TYPES.get(event.split(":")[0], "Object Created"),
                 "bucket": bucket.name,
+                "requester": _requester(ctx, event, bucket),
                 "record": record,
             },
             key=f"{bucket.name}/{obj.key}",
         )
+
+
+def _requester(ctx: RequestContext | None, event: str, bucket: store.Bucket) -> str:
+    """The requester's account, or the service principal when S3 itself made the change."""
+    if event.startswith("LifecycleExpiration"):
+        return "s3.amazonaws.com"
+    return ctx.principal.account_id if ctx and ctx.principal else bucket.account_id
 
 
 def _sequencer(conn: sqlite3.Connection, event: str, obj: store.ObjectVersion) -> str:
@@ -253,33 +261,59 @@ def _call(payload: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
                 },
             )
         ]
+    return [("events", "PutEvents", {"Entries": [_eventbridge_entry(payload)]})]
+
+
+# S3's EventBridge events: detail-type and reason per event name, as the S3 user guide lists them.
+_EVENTBRIDGE = {
+    "ObjectCreated:Put": ("Object Created", "PutObject"),
+    "ObjectCreated:Post": ("Object Created", "POST Object"),
+    "ObjectCreated:Copy": ("Object Created", "CopyObject"),
+    "ObjectCreated:CompleteMultipartUpload": ("Object Created", "CompleteMultipartUpload"),
+    "ObjectRemoved:Delete": ("Object Deleted", "DeleteObject"),
+    "ObjectRemoved:DeleteMarkerCreated": ("Object Deleted", "DeleteObject"),
+    "LifecycleExpiration:Delete": ("Object Deleted", "Lifecycle Expiration"),
+    "LifecycleExpiration:DeleteMarkerCreated": ("Object Deleted", "Lifecycle Expiration"),
+    "ObjectTagging:Put": ("Object Tags Added", None),
+    "ObjectTagging:Delete": ("Object Tags Deleted", None),
+}
+
+
+def _eventbridge_entry(payload: dict[str, Any]) -> dict[str, Any]:
+    """The PutEvents entry of an S3 event on the default bus: its detail as AWS documents it (the
+    key not URL-encoded, unlike a notification record's; version-id only in versioned buckets)."""
     record = payload["record"]
-    detail = {
+    event = record["eventName"]
+    detail_type, reason = _EVENTBRIDGE.get(event, (payload["detail_type"], None))
+    source = record["s3"]["object"]
+    s3_object: dict[str, Any] = {"key": unquote_plus(source["key"])}
+    if "size" in source:
+        s3_object["size"] = source["size"]
+    if "eTag" in source:
+        s3_object["etag"] = source["eTag"]
+    if "versionId" in source:
+        s3_object["version-id"] = source["versionId"]
+    s3_object["sequencer"] = source["sequencer"]
+    detail: dict[str, Any] = {
         "version": "0",
         "bucket": {"name": payload["bucket"]},
-        "object": {k: v for k, v in record["s3"]["object"].items() if k != "key"}
-        | {"key": record["s3"]["object"]["key"]},
+        "object": s3_object,
         "request-id": record["responseElements"]["x-amz-request-id"],
-        "requester": payload["account"],
+        "requester": payload.get("requester") or payload["account"],
         "source-ip-address": record["requestParameters"]["sourceIPAddress"],
     }
-    return [
-        (
-            "events",
-            "PutEvents",
-            {
-                "Entries": [
-                    {
-                        "Source": "aws.s3",
-                        "DetailType": payload["detail_type"],
-                        "Detail": json.dumps(detail),
-                        "Resources": [f"arn:aws:s3:::{payload['bucket']}"],
-                        "EventBusName": "default",
-                    }
-                ]
-            },
-        )
-    ]
+    if reason:
+        detail["reason"] = reason
+    if detail_type == "Object Deleted":
+        detail["deletion-type"] = "Delete Marker Created" if event.endswith("DeleteMarkerCreated") else "Permanently Deleted"
+    return {
+        "Time": datetime.strptime(record["eventTime"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC),
+        "Source": "aws.s3",
+        "DetailType": detail_type,
+        "Detail": json.dumps(detail),
+        "Resources": [f"arn:aws:s3:::{payload['bucket']}"],
+        "EventBusName": "default",
+    }
 
 
 async def deliver(env: Any, event: outbox.Event) -> None:
