@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 _RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")
 _CRON = re.compile(r"cron\(([^()]*)\)")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
-_MONTHS = {name: number for number, name in enumerate(calendar.month_abbr) if name}
+_MONTHS = {name.upper(): number for number, name in enumerate(calendar.month_abbr) if name}
 _DAYS = {name.upper(): number for number, name in enumerate(("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"), 1)}
 _SEARCH_YEARS = 8  # how far ahead a cron expression is searched for its next time
 
