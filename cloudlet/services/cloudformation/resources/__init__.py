@@ -52,6 +52,8 @@ TYPES: dict[str, str] = {
     "AWS::IAM::Policy": "iam:Policy",
     "AWS::IAM::ManagedPolicy": "iam:ManagedPolicy",
     "AWS::Logs::LogGroup": "logs:LogGroup",
+    "AWS::Events::EventBus": "events:EventBus",
+    "AWS::Events::Rule": "events:Rule",
     "AWS::ApiGatewayV2::Api": "apigatewayv2:Api",
     "AWS::ApiGatewayV2::Stage": "apigatewayv2:Stage",
     "AWS::ApiGatewayV2::Route": "apigatewayv2:Route",
