@@ -35,9 +35,13 @@ def parse(text: str) -> Pattern:
     """Parses and checks a pattern's JSON text; raises PatternError."""
     try:
         pattern = json.loads(text)
+        check(pattern)
+    except PatternError:
+        raise
     except ValueError as exc:
         raise PatternError(f"Unrecognized JSON: {exc}") from None
-    check(pattern)
+    except RecursionError:
+        raise PatternError("Pattern is nested too deeply") from None
     return pattern
 
 

@@ -254,3 +254,13 @@ def test_targets_added_after_an_event_do_not_receive_it(events, queue, nothing_o
     time.sleep(0.2)  # the event was routed when it was put: give a wrong implementation time to show
     events.put_targets(Rule=rule, Targets=[{"Id": "q", "Arn": arn}])
     nothing_on(url)
+
+
+def test_deeply_nested_input_is_refused_not_crashed(events):
+    deep = "[" * 5000 + "]" * 5000
+    answer = events.put_events(Entries=[{"Source": "deep", "DetailType": "x", "Detail": deep}])
+    assert answer["Entries"][0]["ErrorCode"] == "MalformedDetail"
+    nested = '{"a":' * 1500 + '["x"]' + "}" * 1500
+    with pytest.raises(ClientError) as caught:
+        events.put_rule(Name=unique("deep"), EventPattern=nested)
+    assert caught.value.response["Error"]["Code"] in ("InvalidEventPatternException", "ValidationException")

@@ -213,6 +213,10 @@ def test_target_errors(events, queue, unique):
     _, fifo = queue(fifo=True)
     assert error_of(events.put_targets, Rule=name, Targets=[{"Id": "f", "Arn": fifo}]) == (
         "ValidationException", "Parameter(s) SqsParameters must be specified for target: f.")
+    assert error_of(events.put_targets, Rule=name, Targets=[
+        {"Id": "d", "Arn": arn, "DeadLetterConfig": {"Arn": fifo}}]) == (
+        "ValidationException",
+        "Parameter DeadLetterConfig.Arn is not valid. Reason: Only a standard SQS queue can be a dead-letter queue.")
     assert events.list_targets_by_rule(Rule=name)["Targets"] == []  # none of it was kept
 
 

@@ -150,7 +150,7 @@ class EventsProvider(Provider):
             raise InvalidEventPatternException(str(exc)) from None
         try:
             event = json.loads(params["Event"])
-        except ValueError:
+        except (ValueError, RecursionError):
             event = None
         if not isinstance(event, dict) or any(field not in event for field in _TEST_EVENT_FIELDS):
             raise not_valid("Event")

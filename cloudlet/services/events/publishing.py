@@ -48,7 +48,7 @@ def entry_error(entry: dict[str, Any], from_service: bool) -> tuple[str, str] | 
             return "InvalidArgument", f"Parameter {member} is not valid. Reason: {member} is a required argument."
     try:
         detail = json.loads(entry["Detail"])
-    except ValueError:
+    except (ValueError, RecursionError):
         detail = None
     if not isinstance(detail, dict):
         return "MalformedDetail", "Detail is malformed."

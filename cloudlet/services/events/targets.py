@@ -53,8 +53,8 @@ def check(target: dict[str, Any]) -> None:
             "MessageGroupId"):
         raise ValidationException(f"Parameter(s) SqsParameters must be specified for target: {target['Id']}.")
     dead_letter = (target.get("DeadLetterConfig") or {}).get("Arn")
-    if dead_letter and dead_letter.split(":")[2:3] != ["sqs"]:
-        raise not_valid("DeadLetterConfig.Arn", "Only an SQS queue can be a dead-letter queue.")
+    if dead_letter and (dead_letter.split(":")[2:3] != ["sqs"] or dead_letter.endswith(".fifo")):
+        raise not_valid("DeadLetterConfig.Arn", "Only a standard SQS queue can be a dead-letter queue.")
 
 
 def _check_json(text: str, member: str, target_id: str) -> None:
