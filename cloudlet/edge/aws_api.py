@@ -44,8 +44,8 @@ class AwsApi:
         model: ServiceModel | None = None
         operation: OperationModel | None = None
         try:
-            model = await self._detect(ctx)
-            operation = await self._parse(ctx, model)
+            model, detected = await self._detect(ctx)
+            operation = await self._parse(ctx, model, detected)
             response = await self._dispatch(ctx, model, operation)
         except ServiceError as exc:
             response = self._error(ctx, model, operation, exc)
@@ -60,11 +60,20 @@ class AwsApi:
                          (time.perf_counter() - started) * 1000, ctx.request_id)
         return response
 
-    async def _detect(self, ctx: RequestContext) -> ServiceModel:
+    async def _detect(self, ctx: RequestContext) -> tuple[ServiceModel, OperationModel | None]:
+        """The service's model, and the operation when telling services apart matched it."""
         request = ctx.request
         if _is_form(request):
             await request.body.read(self.env.config.max_body)
-        service = detect_service(request, self.registry.implements, self._fits)
+        matched: dict[str, OperationModel] = {}
+
+        def fits(service: str, request: Request) -> bool:
+            operation = self._matching_operation(service, request)
+            if operation is not None:
+                matched[service] = operation
+            return operation is not None
+
+        service = detect_service(request, self.registry.implements, fits)
         ctx.service = service
         try:
             model = load_service(service)
@@ -73,20 +82,22 @@ class AwsApi:
         ctx.protocol = request_protocol(model, request)
         if ctx.protocol in _RPC_PROTOCOLS:
             await request.body.read(self.env.config.max_body)
-        return model
+        return model, matched.get(service or "")
 
-    def _fits(self, service: str, request: Request) -> bool:
+    @staticmethod
+    def _matching_operation(service: str, request: Request) -> OperationModel | None:
         try:
             model = load_service(service)
-            create_parser(model, request_protocol(model, request)).operation(request)
+            return create_parser(model, request_protocol(model, request)).operation(request)
         except (ServiceError, UnknownServiceModel, KeyError):
-            return False
-        return True
+            return None
 
-    async def _parse(self, ctx: RequestContext, model: ServiceModel) -> OperationModel:
+    async def _parse(self, ctx: RequestContext, model: ServiceModel,
+                     operation: OperationModel | None) -> OperationModel:
         request = ctx.request
         parser = create_parser(model, ctx.protocol or model.protocol)
-        operation = parser.operation(request)
+        if operation is None:
+            operation = parser.operation(request)
         ctx.operation = operation.name
         streaming = operation.has_streaming_input
         if not streaming:
