@@ -26,6 +26,7 @@ from cloudlet.aws.auth.errors import (
     signature_mismatch_message,
 )
 from cloudlet.aws.errors import ServiceError
+from cloudlet.aws.hashing import BackgroundDigest
 from cloudlet.core.credentials import Credential, CredentialRegistry
 from cloudlet.edge.types import Request
 
@@ -440,9 +441,11 @@ async def verify_payload_hash(chunks: AsyncIterator[bytes], expected_hex: str) -
     """Passes the body through; raises XAmzContentSHA256Mismatch at its end if the SHA-256
     differs from the signed x-amz-content-sha256 (the consumer must then discard what it got)."""
     digest = hashlib.sha256()
+    hashing = BackgroundDigest(digest)
     async for chunk in chunks:
-        digest.update(chunk)
+        await hashing.update(chunk)
         yield chunk
+    await hashing.finish()
     actual = digest.hexdigest()
     if actual != expected_hex.lower():
         raise XAmzContentSHA256Mismatch(expected_hex, actual)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from cloudlet.aws import checksums
+from cloudlet.aws.hashing import BackgroundDigest
 from cloudlet.core.store import Store, atomic_write
 from cloudlet.services.s3.errors import BadDigest, IncompleteBody, InvalidDigest, InvalidRequest
 
@@ -69,16 +70,18 @@ async def write(store: Store, chunks: AsyncIterator[bytes], expected: Expected) 
         decode_md5(expected.md5_b64)
     md5 = hashlib.md5()
     hasher = checksums.new_hasher(expected.algorithm) if expected.algorithm else None
+    digests = [BackgroundDigest(md5), *([BackgroundDigest(hasher)] if hasher is not None else [])]
     size = 0
 
     async def verified() -> AsyncIterator[bytes]:
         nonlocal size
         async for chunk in chunks:
-            md5.update(chunk)
-            if hasher is not None:
-                hasher.update(chunk)
+            for digest in digests:
+                await digest.update(chunk)
             size += len(chunk)
             yield chunk
+        for digest in digests:
+            await digest.finish()
         # Raising here, before the stream ends, makes atomic_write discard the temporary file.
         _verify(expected, size, md5, hasher)
 
