@@ -86,9 +86,6 @@ class ExecutionEnvironment:
         os.makedirs(self.scratch, exist_ok=True)
         self._spawned_at = time.perf_counter()
         self._log(_init_start(self.spec))
-        as_user = {}
-        if self.user is not None:
-            as_user = {"user": self.user.uid, "group": self.user.gid, "extra_groups": []}
         try:
             self._process = await asyncio.create_subprocess_exec(
                 *self._command(),
@@ -98,8 +95,7 @@ class ExecutionEnvironment:
                 stdout=writer,
                 stderr=writer,
                 start_new_session=True,
-                preexec_fn=isolation.limiter(self.spec.ephemeral_mb, self.user is not None),
-                **as_user,
+                preexec_fn=isolation.pre_exec(self.spec.ephemeral_mb, self.user),
             )
         except OSError as exc:
             os.close(reader)

@@ -77,18 +77,25 @@ class LambdaUser:
         return None
 
 
-def limiter(ephemeral_mb: int, own_user: bool) -> Callable[[], None]:
-    """The child's pre-exec step: lowers its limits (only async-signal-safe calls)."""
+def pre_exec(ephemeral_mb: int, user: LambdaUser | None) -> Callable[[], None]:
+    """The child's step before exec: becomes `user`, if given, then lowers its limits.
+
+    The switch happens here rather than through subprocess's user/group arguments, which the
+    server's event loop (uvloop) does not take."""
     limits = [
         (resource.RLIMIT_NOFILE, OPEN_FILES),
         (resource.RLIMIT_CORE, 0),
         (resource.RLIMIT_FSIZE, ephemeral_mb * 1024 * 1024),
     ]
-    if own_user:
+    if user is not None:
         # Counted per user: only meaningful when the functions' user runs nothing else.
         limits.append((resource.RLIMIT_NPROC, PROCESSES))
 
     def apply() -> None:
+        if user is not None:
+            os.setgroups([])
+            os.setgid(user.gid)
+            os.setuid(user.uid)
         for kind, value in limits:
             _soft, hard = resource.getrlimit(kind)
             ceiling = value if hard == resource.RLIM_INFINITY else min(value, hard)
