@@ -9,6 +9,7 @@ import pytest
 
 from cloudlet.testing.clients import make_client
 from cloudlet.testing.server import RunningServer, start_server
+from cloudlet.testing.sink import Sink
 
 
 @pytest.fixture(scope="module")
@@ -29,3 +30,11 @@ def endpoint(server: RunningServer) -> str:
 def client(endpoint: str) -> Callable[..., object]:
     """client("s3") -> a boto3 client for the module's server (test/test credentials)."""
     return lambda service, **kwargs: make_client(endpoint, service, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def reports() -> Iterator[Sink]:
+    """Where test functions report what they saw (they run sandboxed: no files to leave)."""
+    running = Sink()
+    yield running
+    running.close()

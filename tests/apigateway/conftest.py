@@ -9,6 +9,8 @@ import zipfile
 import httpx
 import pytest
 
+from cloudlet.testing.sink import SINK_RECORD
+
 ROLE = "arn:aws:iam::000000000000:role/apigw-lambda"
 REGION = "us-east-1"
 
@@ -98,26 +100,21 @@ def add_path(apigw):
     return add
 
 
-COUNTER = """
+COUNTER = SINK_RECORD + """
 import json, os
 def handler(event, context):
-    with open(os.environ["COUNT_FILE"], "a") as fh:
-        fh.write("x")
-    with open(os.environ["COUNT_FILE"]) as fh:
-        count = len(fh.read())
-    return {"statusCode": 200, "body": json.dumps({"count": count, "path": event["path"],
+    record(os.environ["CALLS_URL"], context.aws_request_id)
+    return {"statusCode": 200, "body": json.dumps({"call": context.aws_request_id, "path": event["path"],
             "query": event["queryStringParameters"]})}
 """
 
 
 @pytest.fixture(scope="module")
-def counter(function, tmp_path_factory):
-    """counter(name) -> (function ARN, calls()): a proxy function that counts its invocations in a file."""
+def counter(function, reports):
+    """counter(name) -> (function ARN, calls()): a proxy function that reports each invocation."""
 
     def create(name: str):
-        path = tmp_path_factory.mktemp(name) / "count"
-        path.write_text("")
-        arn = function(name, COUNTER, Environment={"Variables": {"COUNT_FILE": str(path)}})
-        return arn, lambda: len(path.read_text())
+        arn = function(name, COUNTER, Environment={"Variables": {"CALLS_URL": reports.url_for(name)}})
+        return arn, lambda: len(reports.records(name))
 
     return create

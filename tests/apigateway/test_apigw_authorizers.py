@@ -6,11 +6,12 @@ import json
 
 import pytest
 
-AUTHORIZER = """
+from cloudlet.testing.sink import SINK_RECORD
+
+AUTHORIZER = SINK_RECORD + """
 import os
 def handler(event, context):
-    with open(os.environ["COUNT_FILE"], "a") as fh:
-        fh.write("x")
+    record(os.environ["CALLS_URL"], context.aws_request_id)
     token = event.get("authorizationToken") or (event.get("headers") or {}).get("x-user", "")
     if token == "crash":
         raise RuntimeError("bug")
@@ -33,10 +34,9 @@ def handler(event, context):
 
 
 @pytest.fixture(scope="module")
-def guarded(apigw, function, uri_of, rest_api, add_path, tmp_path_factory):
-    count = tmp_path_factory.mktemp("authorizer") / "count"
-    count.write_text("")
-    auth_arn = function("apigw-authorizer", AUTHORIZER, Environment={"Variables": {"COUNT_FILE": str(count)}})
+def guarded(apigw, function, uri_of, rest_api, add_path, reports):
+    calls_url = reports.url_for("authorizer")
+    auth_arn = function("apigw-authorizer", AUTHORIZER, Environment={"Variables": {"CALLS_URL": calls_url}})
     echo_arn = function("apigw-auth-echo", ECHO)
     api_id, root = rest_api("guarded")
     token = apigw.create_authorizer(
@@ -74,7 +74,7 @@ def guarded(apigw, function, uri_of, rest_api, add_path, tmp_path_factory):
             uri=uri_of(echo_arn),
         )
     apigw.create_deployment(restApiId=api_id, stageName="prod")
-    return api_id, lambda: len(count.read_text())
+    return api_id, lambda: len(reports.records("authorizer"))
 
 
 def test_token_authorizer_allows_and_passes_context(http, guarded):

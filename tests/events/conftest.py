@@ -133,17 +133,3 @@ def function(lam) -> Callable[..., str]:
                                    Code={"ZipFile": zipped({"app.py": code})}, **config)["FunctionArn"]
 
     return create
-
-
-def wait_for_file(path: str, timeout: float = 30.0) -> str:
-    """The file's text once a function has written it (it runs in another process: nothing to await)."""
-    import os
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if os.path.exists(path) and os.path.getsize(path):
-            with open(path) as fh:
-                return fh.read()
-        time.sleep(0.05)
-    raise AssertionError(f"{path} was not written within {timeout}s")

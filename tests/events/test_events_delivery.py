@@ -8,7 +8,9 @@ import time
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import unique, wait_for_file
+from conftest import unique
+
+from cloudlet.testing.sink import SINK_RECORD
 
 ACCOUNT = "000000000000"
 ENVELOPE_KEYS = ["version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"]
@@ -140,24 +142,23 @@ def test_sns_topic_target_reaches_its_queue_subscriber(events, sns, sqs, queue, 
     assert body["id"] == event_id and body["detail"] == {"n": 1}
 
 
-HANDLER = """
+HANDLER = SINK_RECORD + """
 import json
 
 def handler(event, context):
-    with open(event["detail"]["path"], "w") as fh:
-        json.dump(event, fh)
+    record(event["detail"]["sink"], json.dumps(event))
 """
 
 
-def test_lambda_target_is_invoked_asynchronously_with_the_event(events, function, tmp_path):
+def test_lambda_target_is_invoked_asynchronously_with_the_event(events, function, reports):
     arn = function(HANDLER)
     rule = unique("to-lambda")
     events.put_rule(Name=rule, EventPattern=json.dumps({"source": ["invoke-me"]}))
     events.put_targets(Rule=rule, Targets=[{"Id": "fn", "Arn": arn}])
-    path = str(tmp_path / "got.json")
-    event_id = events.put_events(Entries=[entry("invoke-me", {"path": path})])["Entries"][0]["EventId"]
-    got = json.loads(wait_for_file(path))
-    assert got["id"] == event_id and got["detail-type"] == "Order Placed" and got["detail"]["path"] == path
+    sink = reports.url_for("invoked")
+    event_id = events.put_events(Entries=[entry("invoke-me", {"sink": sink})])["Entries"][0]["EventId"]
+    [got] = map(json.loads, reports.wait("invoked", 1, timeout=30))
+    assert got["id"] == event_id and got["detail-type"] == "Order Placed" and got["detail"]["sink"] == sink
 
 
 def test_a_queue_whose_policy_refuses_events_sends_to_the_dead_letter_queue(events, queue, sqs, receive, nothing_on):

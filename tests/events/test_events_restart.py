@@ -8,17 +8,17 @@ import shutil
 import sqlite3
 import time
 
-from conftest import allow_events, receive_from, wait_for_file, zipped
+from conftest import allow_events, receive_from, zipped
 
 from cloudlet.testing.clients import make_client
 from cloudlet.testing.server import start_server
+from cloudlet.testing.sink import SINK_RECORD
 
-HANDLER = """
+HANDLER = SINK_RECORD + """
 import json
 
 def handler(event, context):
-    with open(event["detail"]["path"], "w") as fh:
-        json.dump(event, fh)
+    record(event["detail"]["sink"], json.dumps(event))
 """
 
 
@@ -29,7 +29,7 @@ def _failed_attempts(data_dir: str) -> int:
     return row[0] or 0
 
 
-def test_a_delivery_being_retried_at_kill_9_is_made_after_restart(tmp_path):
+def test_a_delivery_being_retried_at_kill_9_is_made_after_restart(tmp_path, reports):
     data_dir = str(tmp_path / "cloudlet")
     server = start_server(data_dir)
     try:
@@ -46,9 +46,9 @@ def test_a_delivery_being_retried_at_kill_9_is_made_after_restart(tmp_path):
 
         server = start_server(data_dir, "--strict-runtimes")
         events = make_client(server.endpoint, "events")
-        path = str(tmp_path / "got.json")
+        sink = reports.url_for("later")
         event_id = events.put_events(Entries=[{"Source": "durable", "DetailType": "t",
-                                               "Detail": json.dumps({"path": path})}])["Entries"][0]["EventId"]
+                                               "Detail": json.dumps({"sink": sink})}])["Entries"][0]["EventId"]
         deadline = time.monotonic() + 20
         while _failed_attempts(data_dir) < 1:  # the dispatcher runs in the server: nothing to await here
             assert time.monotonic() < deadline, "the delivery never failed"
@@ -57,7 +57,7 @@ def test_a_delivery_being_retried_at_kill_9_is_made_after_restart(tmp_path):
 
         server = start_server(data_dir)
         server.advance_clock(120)  # past the retry's backoff
-        assert json.loads(wait_for_file(path))["id"] == event_id
+        assert json.loads(reports.wait("later", 1, timeout=30)[0])["id"] == event_id
     finally:
         server.stop()
         shutil.rmtree(data_dir, ignore_errors=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import subprocess
@@ -12,11 +13,11 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-RECORDER = '''
-import json
+from cloudlet.testing.sink import SINK_RECORD
+
+RECORDER = SINK_RECORD + '''
 def handler(event, context):
-    with open(event["path"], "a") as fh:
-        fh.write(context.aws_request_id + "\\n")
+    record(event["sink"], context.aws_request_id)
     if event.get("fail"):
         raise RuntimeError("try again")
     return event
@@ -39,43 +40,40 @@ done
 '''
 
 
-def wait_for_lines(path: str, count: int, timeout: float = 10.0) -> list[str]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if os.path.exists(path):
-            with open(path) as fh:
-                lines = fh.read().split()
-            if len(lines) >= count:
-                return lines
-        time.sleep(0.02)  # the effect is in another process: nothing to await
-    raise AssertionError(f"{path} did not reach {count} lines")
-
-
 @pytest.fixture(scope="module")
 def recorder(create):
     create("recorder", RECORDER)
     return "recorder"
 
 
-def test_event_invocation_runs_later_with_the_request_id(lam, recorder, tmp_path):
-    path = str(tmp_path / "calls")
-    reply = lam.invoke(FunctionName=recorder, InvocationType="Event", Payload=json.dumps({"path": path}))
+def test_event_invocation_runs_later_with_the_request_id(lam, recorder, reports):
+    event = {"sink": reports.url_for("calls")}
+    reply = lam.invoke(FunctionName=recorder, InvocationType="Event", Payload=json.dumps(event))
     assert reply["StatusCode"] == 202
-    assert wait_for_lines(path, 1) == [reply["ResponseMetadata"]["RequestId"]]
+    assert reports.wait("calls", 1) == [reply["ResponseMetadata"]["RequestId"]]
 
 
-def test_failed_event_invocation_is_retried_twice(lam, recorder, tmp_path, server):
-    path = str(tmp_path / "failing")
-    lam.invoke(FunctionName=recorder, InvocationType="Event", Payload=json.dumps({"path": path, "fail": True}))
-    assert len(wait_for_lines(path, 1)) == 1
-    server.advance_clock(61)
-    assert len(wait_for_lines(path, 2)) == 2
-    server.advance_clock(121)
-    lines = wait_for_lines(path, 3)
+def test_failed_event_invocation_is_retried_twice(lam, recorder, reports, server):
+    event = {"sink": reports.url_for("failing"), "fail": True}
+    lam.invoke(FunctionName=recorder, InvocationType="Event", Payload=json.dumps(event))
+    assert len(reports.wait("failing", 1)) == 1
+    assert len(_advance_until(server, reports, "failing", 2, 61)) == 2
+    lines = _advance_until(server, reports, "failing", 3, 121)
     assert len(set(lines)) == 1  # the same request id on every attempt
     server.advance_clock(600)
     time.sleep(0.3)
-    assert len(wait_for_lines(path, 3)) == 3  # and no fourth
+    assert len(reports.records("failing")) == 3  # and no fourth
+
+
+def _advance_until(server, reports, channel: str, count: int, seconds: float) -> list[str]:
+    """Moves the clock by `seconds` until attempt `count` has run. The server schedules a retry
+    just after the failed attempt answers, which the handler's record comes before: a first move
+    can be too early, and the retry is then due one move later."""
+    for _ in range(10):
+        server.advance_clock(seconds)
+        with contextlib.suppress(AssertionError):
+            return reports.wait(channel, count, timeout=1)
+    raise AssertionError(f"attempt {count} never ran")
 
 
 def test_dry_run(lam, recorder):
@@ -98,11 +96,11 @@ def test_payload_limits_and_bad_json(lam, recorder):
     assert exc.value.response["Error"]["Code"] == "InvalidRequestContentException"
 
 
-def test_aws_cli_invoke(recorder, endpoint, tmp_path):
+def test_aws_cli_invoke(recorder, endpoint, tmp_path, reports):
     out = tmp_path / "out.json"
     env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1")
     aws = os.path.join(os.path.dirname(sys.executable), "aws")
-    payload = json.dumps({"path": str(tmp_path / "cli")})
+    payload = json.dumps({"sink": reports.url_for("cli")})
     result = subprocess.run(
         [aws, "lambda", "invoke", "--endpoint-url", endpoint, "--function-name", recorder,
          "--payload", payload, "--log-type", "Tail", str(out)],

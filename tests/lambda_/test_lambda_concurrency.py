@@ -13,11 +13,12 @@ from botocore.exceptions import ClientError
 
 from cloudlet.testing.clients import make_client
 
+# The log stream names the execution environment, as on AWS.
 SLOW = '''
-import os, time
+import time
 def handler(event, context):
     time.sleep(event.get("sleep", 0))
-    return {"pid": os.getpid()}
+    return {"environment": context.log_stream_name}
 '''
 
 
@@ -45,11 +46,11 @@ def test_concurrent_invokes_run_in_separate_environments_then_reuse_them(lam, cr
     create("scaled", SLOW, Timeout=10)
     _invoke(parallel, "scaled", 0)  # one warm environment to start from
     results = _at_once(parallel, "scaled", 3, 1.5)
-    pids = {result["pid"] for result in results}
-    assert len(pids) == 3, results  # each concurrent request had an environment of its own
+    environments = {result["environment"] for result in results}
+    assert len(environments) == 3, results  # each concurrent request had an environment of its own
     time.sleep(0.2)  # the server returns environments to the pool just after answering
-    again = {result["pid"] for result in _at_once(parallel, "scaled", 3, 0.5)}
-    assert again <= pids  # the warm environments served the next wave: no new cold starts
+    again = {result["environment"] for result in _at_once(parallel, "scaled", 3, 0.5)}
+    assert again <= environments  # the warm environments served the next wave: no new cold starts
 
 
 def test_reserved_concurrency_caps_the_environments(lam, create, parallel):
@@ -57,9 +58,9 @@ def test_reserved_concurrency_caps_the_environments(lam, create, parallel):
     lam.put_function_concurrency(FunctionName="capped", ReservedConcurrentExecutions=1)
     _invoke(parallel, "capped", 0)
     results = _at_once(parallel, "capped", 3, 1.5)
-    served = [r for r in results if "pid" in r]
+    served = [r for r in results if "environment" in r]
     throttled = [r for r in results if "error" in r]
     assert len(served) >= 1 and throttled, results
     assert all(r == {"error": "TooManyRequestsException",
                      "reason": "ReservedFunctionConcurrentInvocationLimitExceeded"} for r in throttled)
-    assert len({r["pid"] for r in served}) == 1
+    assert len({r["environment"] for r in served}) == 1

@@ -4,16 +4,16 @@ on-failure destinations (SQS, SNS) and the function's dead-letter queue, through
 from __future__ import annotations
 
 import json
-import os
 import time
 
 import pytest
 
-HANDLER = '''
+from cloudlet.testing.sink import SINK_RECORD
+
+HANDLER = SINK_RECORD + '''
 def handler(event, context):
-    if event.get("path"):
-        with open(event["path"], "a") as fh:
-            fh.write("ran\\n")
+    if event.get("sink"):
+        record(event["sink"], "ran")
     if event.get("fail"):
         raise ValueError("no thanks")
     return {"done": event["n"]}
@@ -86,32 +86,20 @@ def test_dead_letter_queue_gets_the_event_with_aws_attributes(lam, create, queue
                           "ErrorMessage": "no thanks"}
 
 
-def test_events_older_than_the_maximum_age_are_given_up(lam, create, queue, sqs, drain, server, tmp_path):
+def test_events_older_than_the_maximum_age_are_given_up(lam, create, queue, sqs, drain, server, reports):
     failed_url, failed_arn = queue("too-old")
     create("ageing", HANDLER)
     lam.put_function_event_invoke_config(FunctionName="ageing", MaximumRetryAttempts=2, MaximumEventAgeInSeconds=60,
                                          DestinationConfig={"OnFailure": {"Destination": failed_arn}})
-    path = str(tmp_path / "runs")
-    lam.invoke(FunctionName="ageing", InvocationType="Event", Payload=json.dumps({"n": 4, "fail": True, "path": path}))
-    _wait_for_runs(path, 1)
+    runs = reports.url_for("ageing-runs")
+    lam.invoke(FunctionName="ageing", InvocationType="Event", Payload=json.dumps({"n": 4, "fail": True, "sink": runs}))
+    reports.wait("ageing-runs", 1, timeout=15)
     time.sleep(0.5)  # the failed attempt's retry is scheduled in the server after the handler returns
     server.advance_clock(120)  # the retry is due, but the event is now past its maximum age
     [failure] = drain(sqs, failed_url, 1)
     assert failure["requestContext"]["condition"] == "EventAgeExceeded"
     assert failure["requestContext"]["approximateInvokeCount"] == 1
-    assert _wait_for_runs(path, 1) == 1  # it was not run again
-
-
-def _wait_for_runs(path: str, count: int, timeout: float = 15.0) -> int:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if os.path.exists(path):
-            with open(path) as fh:
-                runs = len(fh.read().split())
-            if runs >= count:
-                return runs
-        time.sleep(0.02)  # the handler runs in another process: nothing to await
-    raise AssertionError(f"{path} did not reach {count} runs")
+    assert len(reports.records("ageing-runs")) == 1  # it was not run again
 
 
 def test_failure_record_to_an_sns_topic(lam, create, queue, sqs, sns, drain):

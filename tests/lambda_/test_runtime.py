@@ -31,7 +31,7 @@ def handler(event, context):
     if action == "unserializable":
         return {1, 2}
     return {
-        "pid": os.getpid(), "cold": COLD, "event": event,
+        "environment": context.log_stream_name, "cold": COLD, "event": event,
         "request_id": context.aws_request_id, "arn": context.invoked_function_arn,
         "remaining": context.get_remaining_time_in_millis(), "memory": context.memory_limit_in_mb,
         "log_group": context.log_group_name, "log_stream": context.log_stream_name,
@@ -79,7 +79,7 @@ def test_event_context_and_environment(lam, fn):
 def test_warm_environment_is_reused(lam, fn):
     _, first = invoke(lam, fn)
     _, second = invoke(lam, fn)
-    assert first["pid"] == second["pid"] and first["cold"] == second["cold"]
+    assert first["environment"] == second["environment"] and first["cold"] == second["cold"]
 
 
 def test_boto3_inside_reaches_cloudlet_with_role_credentials(lam, fn):
@@ -109,7 +109,7 @@ def test_crash_is_a_function_error_and_next_call_is_fresh(lam, fn, action, reaso
     assert body["errorType"] == "Runtime.ExitError"
     assert body["errorMessage"].endswith(f"Error: Runtime exited with error: {reason}")
     _, after = invoke(lam, fn)
-    assert after["pid"] != before["pid"]
+    assert after["environment"] != before["environment"]
 
 
 def test_timeout_kills_the_environment(lam, fn):
@@ -121,7 +121,7 @@ def test_timeout_kills_the_environment(lam, fn):
     log = base64.b64decode(reply["LogResult"]).decode()
     assert "Task timed out after 2.00 seconds" in log and "Status: timeout" in log
     _, after = invoke(lam, fn)
-    assert after["pid"] != before["pid"]
+    assert after["environment"] != before["environment"]
 
 
 def test_log_tail_has_output_and_report(lam, fn):
@@ -165,4 +165,4 @@ def test_idle_environment_is_reaped(lam, fn, server):
     _, before = invoke(lam, fn)
     server.advance_clock(400)  # past the idle timeout and a reaper pass
     _, after = invoke(lam, fn)
-    assert after["pid"] != before["pid"]
+    assert after["environment"] != before["environment"]
