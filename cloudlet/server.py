@@ -12,7 +12,7 @@ import sys
 import uvicorn
 
 from cloudlet.config import Config
-from cloudlet.edge.coalescing import CoalescingHttpToolsProtocol
+from cloudlet.edge.http1 import Http1Protocol
 
 PRELOAD_DELAY = 0.5  # seconds after start: as the services, after the first request could come
 
@@ -77,7 +77,7 @@ def serve(config: Config) -> int:
     os.makedirs(config.data_dir, exist_ok=True)
     _configure_logging(config.log_level)
     common = dict(
-        host=config.host, port=config.port, log_config=None, access_log=False, http=CoalescingHttpToolsProtocol,
+        host=config.host, port=config.port, log_config=None, access_log=False, http=Http1Protocol,
         lifespan="on", timeout_graceful_shutdown=5, server_header=False, date_header=True,
         # WebSocket APIs: AWS refuses messages over 128 KB (close code 1009, as here).
         ws=_WebSockets, ws_max_size=128 * 1024,

@@ -45,7 +45,10 @@ async def refuse_body(body: Body, headers: Headers, error: ServiceError) -> None
         length = int(headers.get("content-length") or 0)
     except ValueError:
         length = DRAIN_LIMIT + 1
-    if length > DRAIN_LIMIT:
+    # A client that asked to wait for 100 Continue never sends the body of a refused upload
+    # (as S3 answers it): there is nothing to drain, and the connection closes, since a client
+    # that stopped waiting could still send it.
+    if length > DRAIN_LIMIT or (headers.get("expect") or "").lower() == "100-continue":
         error.headers["Connection"] = "close"
         return
     try:
