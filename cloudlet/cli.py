@@ -46,6 +46,9 @@ def _up_parser(sub: argparse._SubParsersAction) -> None:
                          "https://cognito-idp.{region}.amazonaws.com/{pool})")
     up.add_argument("--lambda-user", metavar="USER",
                     help="run Lambda functions as this unprivileged user (cloudlet must run as root)")
+    up.add_argument("--lambda-sandbox", choices=("auto", "bwrap", "none"), default="auto",
+                    help="run each Lambda execution environment in a bubblewrap sandbox: auto when bwrap "
+                         "works here, bwrap to refuse to start otherwise, none for plain processes")
     up.add_argument("--strict-runtimes", action="store_true",
                     help="refuse Lambda Python runtimes other than this interpreter's, instead of running them on it")
 
@@ -115,21 +118,10 @@ def up(args: argparse.Namespace) -> int:
         cors_origins=tuple(o.strip() for o in args.cors_origins.split(",") if o.strip()),
         log_level=args.log_level, extra=_extra(args),
     )
-    if args.lambda_user:
-        from cloudlet.runtime.isolation import LambdaUser
-
-        try:
-            user = LambdaUser.named(args.lambda_user)
-        except ValueError as exc:
-            print(f"cloudlet: {exc}", file=sys.stderr)
-            return 2
-        os.makedirs(data_dir, exist_ok=True)
-        blocked = user.blocked_on_the_way_to(data_dir)
-        if blocked:
-            print(f"cloudlet: --lambda-user {user.name} cannot reach the data directory {data_dir}: "
-                  f"{blocked} is closed to it (functions run from there); give it o+x or pick "
-                  "another --data-dir", file=sys.stderr)
-            return 2
+    refusal = _lambda_refusal(args, data_dir)
+    if refusal:
+        print(f"cloudlet: {refusal}", file=sys.stderr)
+        return 2
     if args.blueprint:
         from cloudlet import blueprints
 
@@ -141,6 +133,32 @@ def up(args: argparse.Namespace) -> int:
     finally:
         if args.ephemeral:
             shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _lambda_refusal(args: argparse.Namespace, data_dir: str) -> str | None:
+    """Why Lambda functions cannot run as --lambda-user and --lambda-sandbox ask, if they cannot."""
+    user = None
+    if args.lambda_user:
+        from cloudlet.runtime.isolation import LambdaUser
+
+        try:
+            user = LambdaUser.named(args.lambda_user)
+        except ValueError as exc:
+            return str(exc)
+        os.makedirs(data_dir, exist_ok=True)
+        blocked = user.blocked_on_the_way_to(data_dir)
+        if blocked:
+            return (f"--lambda-user {user.name} cannot reach the data directory {data_dir}: "
+                    f"{blocked} is closed to it (functions run from there); give it o+x or pick "
+                    "another --data-dir")
+    if args.lambda_sandbox == "bwrap":
+        from cloudlet.runtime.sandbox import SandboxUnavailable, choose
+
+        try:
+            choose("bwrap", user)
+        except SandboxUnavailable as exc:
+            return str(exc)
+    return None
 
 
 def _extra(args: argparse.Namespace) -> dict[str, str]:
@@ -160,6 +178,7 @@ def _extra(args: argparse.Namespace) -> dict[str, str]:
         extra["plain_http_insecure"] = "true"
     if args.lambda_user:
         extra["lambda.user"] = args.lambda_user
+    extra["lambda.sandbox"] = args.lambda_sandbox
     if args.cognito_issuer:
         extra["cognito_issuer"] = args.cognito_issuer
     return extra

@@ -1,7 +1,7 @@
 """One execution environment: a runtime process, its Runtime API, its log, one invocation at a time.
 
 Lifecycle: start() spawns the runtime (awslambdaric for Python, the package's `bootstrap` for
-custom runtimes) in its own session; its first GET /next ends the init phase. invoke() hands
+custom runtimes) in its own session, inside a sandbox of its own when there is one (sandbox.py); its first GET /next ends the init phase. invoke() hands
 an invocation to that poll and waits for /response or /error. A timeout, resident memory past
 MemorySize, an init failure or the process exiting ends the environment: the pool never
 reuses a dead one.
@@ -25,8 +25,9 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from cloudlet.runtime import isolation, runtime_path
+from cloudlet.runtime import isolation, runtime_path, sandbox
 from cloudlet.runtime.api import RuntimeApi
+from cloudlet.runtime.layout import Layout
 from cloudlet.runtime.spec import FunctionSpec, Invocation, InvocationResult
 
 log = logging.getLogger("cloudlet.runtime")
@@ -43,12 +44,15 @@ class ExecutionEnvironment:
         self,
         spec: FunctionSpec,
         variables: dict[str, str],
+        layout: Layout,
         scratch: str,
         schedule_timeout: Callable[[float, Callable[[], None]], Callable[[], None]],
-        user: isolation.LambdaUser | None = None,
+        confinement: isolation.Confinement | None = None,
     ) -> None:
         self.spec = spec
-        self.user = user
+        self.layout = layout
+        self.confinement = confinement or isolation.Confinement()
+        self.user = self.confinement.user
         self.id = secrets.token_hex(16)
         day = datetime.now(UTC).strftime("%Y/%m/%d")
         self.log_stream = f"{day}/[{spec.version}]{self.id}"
@@ -57,6 +61,7 @@ class ExecutionEnvironment:
         self._schedule_timeout = schedule_timeout
         self._api = RuntimeApi(self)
         self._process: asyncio.subprocess.Process | None = None
+        self._runtime_pid: int | None = None  # the function's own process, inside the sandbox
         self._output_fd = -1
         self._partial = b""
         self._events: list[LogEvent] = []
@@ -86,6 +91,10 @@ class ExecutionEnvironment:
         os.makedirs(self.scratch, exist_ok=True)
         self._spawned_at = time.perf_counter()
         self._log(_init_start(self.spec))
+        refusal = self._refusal()
+        if refusal is not None:
+            self._close_early(reader, writer)
+            raise EnvironmentStartError(refusal)
         try:
             self._process = await asyncio.create_subprocess_exec(
                 *self._command(),
@@ -98,12 +107,12 @@ class ExecutionEnvironment:
                 preexec_fn=isolation.pre_exec(self.spec.ephemeral_mb, self.user),
             )
         except OSError as exc:
-            os.close(reader)
-            self._api.close()
-            self.dead = True
+            self._close_early(reader)
             raise EnvironmentStartError(self._start_error(exc)) from exc
         finally:
             os.close(writer)
+        if self.confinement.sandbox is None:
+            self._runtime_pid = self._process.pid
         asyncio.get_running_loop().add_reader(reader, self._read_output)
         self._watcher = asyncio.create_task(self._watch_exit(), name=f"lambda-env-{self.id[:8]}")
         if not self.spec.is_custom and not self.spec.runtime.startswith(_PYTHON):
@@ -111,18 +120,39 @@ class ExecutionEnvironment:
 
     def _command(self) -> list[str]:
         if self.spec.is_custom:
-            return [os.path.join(self.spec.code_dir, "bootstrap")]
-        return [sys.executable, "-S", "-c", runtime_path.LAUNCHER, self.spec.handler]
+            argv = [self.layout.bootstrap]
+        else:
+            argv = [self.layout.python, "-S", "-c", runtime_path.LAUNCHER, self.spec.handler]
+        if self.confinement.sandbox is None:
+            return argv
+        return self.confinement.sandbox.command(self.spec, self.layout, self.scratch, argv)
+
+    def _refusal(self) -> tuple[str, str] | None:
+        """Why the runtime cannot start, when that is known before starting it: inside a sandbox
+        bwrap itself starts, and would only fail later and less clearly."""
+        if self.spec.is_custom and not os.path.isfile(os.path.join(self.spec.code_dir, "bootstrap")):
+            return self._bootstrap_missing()
+        problem = self.confinement.python_problem
+        if not self.spec.is_custom and problem and self.confinement.sandbox is not None:
+            assert self.user is not None
+            return "Runtime.Unknown", f"cloudlet cannot run Python as {self.user.name}: {problem}"
+        return None
 
     def _start_error(self, exc: OSError) -> tuple[str, str]:
         if self.spec.is_custom:
-            return (
-                "Runtime.InvalidEntrypoint",
-                f"Couldn't find valid bootstrap(s): [{self.spec.code_dir}/bootstrap]",
-            )
+            return self._bootstrap_missing()
         if self.user is not None:
             return "Runtime.Unknown", f"cloudlet cannot run Python as {self.user.name}: {exc}"
         return "Runtime.Unknown", str(exc)
+
+    def _bootstrap_missing(self) -> tuple[str, str]:
+        return "Runtime.InvalidEntrypoint", f"Couldn't find valid bootstrap(s): [{self.layout.bootstrap}]"
+
+    def _close_early(self, *fds: int) -> None:
+        for fd in fds:
+            os.close(fd)
+        self._api.close()
+        self.dead = True
 
     def kill(self) -> None:
         """Ends the environment at once (the whole process group: a bootstrap's children too)."""
@@ -140,8 +170,16 @@ class ExecutionEnvironment:
         self._close_output()
         self._api.close()
         if self._outcome is not None and not self._outcome.done():
-            reason = f"signal: {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
-            self._fail("Runtime.ExitError", f"Runtime exited with error: {reason}")
+            self._fail("Runtime.ExitError", f"Runtime exited with error: {self._exit_reason(code)}")
+
+    def _exit_reason(self, code: int) -> str:
+        if code > 128 and self.confinement.sandbox is not None:
+            code = 128 - code  # bwrap exits 128+N when the function dies of signal N
+        if code < 0:
+            with contextlib.suppress(ValueError):
+                return f"signal: {signal.Signals(-code).name}"
+            return f"signal: {-code}"
+        return f"exit status {code}"
 
     # -- invoking --------------------------------------------------------------------------------
 
@@ -208,8 +246,12 @@ class ExecutionEnvironment:
         """VmRSS (now) or VmHWM (peak) of the runtime process, in MB; 0 where /proc is missing."""
         if self._process is None or self._process.returncode is not None:
             return 0
+        if self._runtime_pid is None:
+            self._runtime_pid = sandbox.runtime_pid(self._process.pid)
+            if self._runtime_pid is None:
+                return 0
         try:
-            with open(f"/proc/{self._process.pid}/status") as fh:
+            with open(f"/proc/{self._runtime_pid}/status") as fh:
                 for line in fh:
                     if line.startswith(field + ":"):
                         return int(line.split()[1]) // 1024

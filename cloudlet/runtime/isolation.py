@@ -8,7 +8,8 @@ Files (with a user of its own): cloudlet's data directory is private to cloudlet
 the directories leading to unpacked code and layers are traversable but not listable, and the
 packages themselves (named by the SHA-256 of their zip) are readable. A function reads its own
 code and layers because it is given their paths; it cannot list or guess the others. Its
-/tmp-like directory belongs to it alone.
+/tmp-like directory belongs to it alone. (In a sandbox, sandbox.py, none of these files are
+even there; these permissions still hold where functions run without one.)
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cloudlet.runtime.sandbox import Sandbox
 
 OPEN_FILES = 1024
 PROCESSES = 1024
@@ -75,6 +80,15 @@ class LambdaUser:
         if done.returncode != 0:
             return done.stderr.decode(errors="replace").strip() or f"exit status {done.returncode}"
         return None
+
+
+@dataclass(frozen=True)
+class Confinement:
+    """How functions are held: the user they run as, the sandbox they run in (see sandbox.py)."""
+
+    user: LambdaUser | None = None
+    sandbox: Sandbox | None = None
+    python_problem: str | None = None  # why `user` cannot run Python functions, if it cannot
 
 
 def pre_exec(ephemeral_mb: int, user: LambdaUser | None) -> Callable[[], None]:

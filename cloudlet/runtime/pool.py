@@ -14,15 +14,15 @@ import json
 import logging
 import os
 import shutil
-import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from cloudlet.core.clock import Clock
-from cloudlet.runtime import isolation, runtime_path
+from cloudlet.runtime import isolation, layout, runtime_path
 from cloudlet.runtime.environment import EnvironmentStartError, ExecutionEnvironment
 from cloudlet.runtime.spec import FunctionSpec, Invocation, InvocationResult, Throttled
+from cloudlet.runtime.variables import function_variables
 
 log = logging.getLogger("cloudlet.runtime")
 
@@ -39,7 +39,6 @@ class PoolSettings:
     scratch_dir: str  # private /tmp-like directories live here
     account_concurrency: int = ACCOUNT_CONCURRENCY
     idle_timeout: float = IDLE_TIMEOUT
-    user: isolation.LambdaUser | None = None  # --lambda-user: functions run as this user
 
 
 class EnvironmentPool:
@@ -51,6 +50,11 @@ class EnvironmentPool:
         self._busy: dict[str, int] = {}  # unqualified function ARN -> running invocations
         self._total_busy = 0
         self._reaper: asyncio.Task | None = None
+        self._confinement = isolation.Confinement()
+
+    def confine(self, confinement: isolation.Confinement) -> None:
+        """How environments started from now on are held (--lambda-user, --lambda-sandbox)."""
+        self._confinement = confinement
 
     async def invoke(self, spec: FunctionSpec, invocation: Invocation) -> InvocationResult:
         self._reserve(spec)
@@ -114,18 +118,22 @@ class EnvironmentPool:
         return None
 
     async def _spawn(self, spec: FunctionSpec) -> ExecutionEnvironment:
-        user = self._settings.user
-        runtime_dir = runtime_path.build(os.path.join(self._settings.scratch_dir, "runtime"))
-        variables = _variables(spec, self._settings.endpoint, await self._credentials(spec), runtime_dir)
+        held = self._confinement
         scratch = os.path.join(self._settings.scratch_dir, f"{spec.name}-{os.urandom(6).hex()}")
-        variables["TMPDIR"] = variables["HOME"] = scratch
-        if user is not None:
-            os.chmod(runtime_dir, 0o755)
+        view = held.sandbox.layout(spec) if held.sandbox else self._host_layout(spec, scratch)
+        variables = function_variables(spec, self._settings.endpoint, await self._credentials(spec), view)
+        if held.user is not None:
             os.makedirs(scratch)
-            isolation.give_to(user, scratch)
-        env = ExecutionEnvironment(spec, variables, scratch, self._timer, user)
+            isolation.give_to(held.user, scratch)
+        env = ExecutionEnvironment(spec, variables, view, scratch, self._timer, held)
         await env.start()
         return env
+
+    def _host_layout(self, spec: FunctionSpec, scratch: str) -> layout.Layout:
+        runtime_dir = runtime_path.build(os.path.join(self._settings.scratch_dir, "runtime"))
+        if self._confinement.user is not None:
+            os.chmod(runtime_dir, 0o755)
+        return layout.on_host(spec, runtime_dir, scratch)
 
     def _timer(self, seconds: float, callback: Callable[[], None]) -> Callable[[], None]:
         handle = self._clock.call_at(self._clock.now() + seconds, callback)
@@ -182,61 +190,3 @@ def _start_failure(invocation: Invocation, exc: EnvironmentStartError) -> Invoca
         exc.error_type,
         [(int(time.time() * 1000), text)],
     )
-
-
-def _variables(
-    spec: FunctionSpec, endpoint: str, credentials: dict[str, str], runtime_dir: str
-) -> dict[str, str]:
-    """The environment AWS gives a function: its own variables, then the reserved ones."""
-    task_root = spec.code_dir
-    # Each layer is its own directory laid out as AWS's /opt. On AWS later layers overwrite
-    # earlier ones in /opt, so here later layers come first on every search path.
-    opts = list(reversed(spec.layers))
-    # python/lib/pythonX.Y/site-packages for the configured runtime and, when it differs, for
-    # the interpreter that actually runs the function.
-    versions = dict.fromkeys([spec.runtime, f"python{sys.version_info.major}.{sys.version_info.minor}"])
-    paths = [task_root]
-    for opt in opts:
-        paths += [
-            os.path.join(opt, "python", "lib", v, "site-packages") for v in versions if v.startswith("python")
-        ]
-        paths.append(os.path.join(opt, "python"))
-    variables = dict(spec.environment)
-    variables.update(
-        {
-            "AWS_LAMBDA_FUNCTION_NAME": spec.name,
-            "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory),
-            "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group,
-            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-            "AWS_REGION": spec.region,
-            "AWS_DEFAULT_REGION": spec.region,
-            "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
-            "AWS_ENDPOINT_URL": endpoint,
-            "_HANDLER": spec.handler,
-            "LAMBDA_TASK_ROOT": task_root,
-            "LAMBDA_RUNTIME_DIR": runtime_dir,
-            "PATH": os.pathsep.join(
-                [
-                    os.path.dirname(sys.executable),
-                    "/usr/local/bin",
-                    "/usr/bin",
-                    "/bin",
-                    *(os.path.join(opt, "bin") for opt in opts),
-                ]
-            ),
-            "LD_LIBRARY_PATH": os.pathsep.join(os.path.join(opt, "lib") for opt in opts),
-            "LANG": "en_US.UTF-8",
-            "TZ": ":UTC",
-            "PYTHONPATH": os.pathsep.join([*paths, runtime_dir]),
-            **credentials,
-        }
-    )
-    if spec.log_format == "JSON":
-        variables["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
-        variables["AWS_LAMBDA_LOG_LEVEL"] = spec.log_level or "INFO"
-    if spec.is_custom:
-        variables.pop("PYTHONPATH")
-    if not opts:
-        variables.pop("LD_LIBRARY_PATH")
-    return variables

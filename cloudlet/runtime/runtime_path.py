@@ -4,13 +4,15 @@ On AWS a Python function sees its package, its layers, the runtime interface cli
 with its dependencies; nothing of the host. Here the server's interpreter runs the function, so
 its site-packages (cloudlet and everything cloudlet depends on) would be importable too. Instead
 the interpreter starts without `site`, and one directory of links to just these distributions
-goes last on the path, where AWS puts /var/runtime: the function's own copies win.
+goes last on the path, where AWS puts /var/runtime: the function's own copies win. (A sandbox
+mounts the same entries at /var/runtime itself.)
 """
 
 from __future__ import annotations
 
 import importlib.metadata
 import os
+from functools import lru_cache
 
 # awslambdaric and its dependencies, boto3 and its dependencies.
 DISTRIBUTIONS = (
@@ -50,15 +52,25 @@ def build(target: str) -> str:
         return target
     temp = f"{target}.tmp-{os.getpid()}"
     os.makedirs(temp, exist_ok=True)
-    for name in DISTRIBUTIONS:
-        distribution = importlib.metadata.distribution(name)
-        for top in _top_level(distribution):
-            link = os.path.join(temp, top)
-            source = str(distribution.locate_file(top))
-            if os.path.exists(source) and not os.path.lexists(link):
-                os.symlink(source, link)
+    for top, source in entries().items():
+        link = os.path.join(temp, top)
+        if not os.path.lexists(link):
+            os.symlink(source, link)
     os.replace(temp, target)
     return target
+
+
+@lru_cache(maxsize=1)
+def entries() -> dict[str, str]:
+    """Each top-level module or package of the distributions -> where it is installed."""
+    found: dict[str, str] = {}
+    for name in DISTRIBUTIONS:
+        distribution = importlib.metadata.distribution(name)
+        for top in sorted(_top_level(distribution)):
+            source = os.path.realpath(distribution.locate_file(top))
+            if os.path.exists(source):
+                found.setdefault(top, source)
+    return found
 
 
 def _top_level(distribution: importlib.metadata.Distribution) -> set[str]:

@@ -6,6 +6,7 @@ delivered to `_deliver` by the dispatcher, which retries a failed run twice as A
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import logging
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from cloudlet.core import outbox
 from cloudlet.edge.types import Headers, Request, RequestContext
-from cloudlet.runtime import isolation
+from cloudlet.runtime import isolation, sandbox
 from cloudlet.runtime.pool import EnvironmentPool, PoolSettings
 from cloudlet.runtime.spec import FunctionSpec, Invocation, InvocationResult, Throttled
 from cloudlet.services.lambda_ import code, functions, invoke_config, layers, store
@@ -49,22 +50,26 @@ class Invoker:
         self._scratch = tempfile.mkdtemp(prefix="cloudlet-lambda-")
         user_name = env.config.extra.get("lambda.user")
         self.user = isolation.LambdaUser.named(user_name) if user_name else None
-        settings = PoolSettings(endpoint=_function_endpoint(env), scratch_dir=self._scratch, user=self.user)
+        self.sandbox_mode = env.config.extra.get("lambda.sandbox", "auto")
+        settings = PoolSettings(endpoint=_function_endpoint(env), scratch_dir=self._scratch)
         self.pool = EnvironmentPool(env.clock, settings, self._credentials)
         self.logs = LogShipper(env)
         self.strict_runtimes = env.config.extra.get("lambda.strict_runtimes") == "true"
 
     async def start(self) -> None:
-        if self.user is not None:
-            self._isolate(self.user)
+        python_problem = self._isolate(self.user) if self.user is not None else None
+        # A probe runs bwrap once: off the event loop.
+        chosen = await asyncio.to_thread(sandbox.choose, self.sandbox_mode, self.user)
+        self.pool.confine(isolation.Confinement(self.user, chosen, python_problem))
         self.pool.start()
         self.env.dispatcher.subscribe(
             ASYNC_TOPIC, self._deliver, name=ASYNC_CONSUMER, max_attempts=ASYNC_ATTEMPTS, backoff=_retry_delay
         )
 
-    def _isolate(self, user: isolation.LambdaUser) -> None:
+    def _isolate(self, user: isolation.LambdaUser) -> str | None:
         """Functions run as `user`: everything cloudlet writes from now on is private to it, and
-        its data directory is opened only as far as the functions' code and layers."""
+        its data directory is opened only as far as the functions' code and layers. Returns why
+        `user` cannot run Python functions, if it cannot."""
         os.umask(0o077)
         blobs = self.env.store
         packages = [blobs.blob_path("lambda", kind) for kind in code.KINDS]
@@ -78,6 +83,7 @@ class Invoker:
         problem = user.can_run_python()
         if problem:
             log.warning("cloudlet cannot run Python as %s, so Python functions will fail: %s", user.name, problem)
+        return problem
 
     async def stop(self) -> None:
         await self.pool.close()
