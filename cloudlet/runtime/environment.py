@@ -130,7 +130,8 @@ class ExecutionEnvironment:
     def _refusal(self) -> tuple[str, str] | None:
         """Why the runtime cannot start, when that is known before starting it: inside a sandbox
         bwrap itself starts, and would only fail later and less clearly."""
-        if self.spec.is_custom and not os.path.isfile(os.path.join(self.spec.code_dir, "bootstrap")):
+        # lexists: a bootstrap may link to where only the sandbox resolves it (/opt/...).
+        if self.spec.is_custom and not os.path.lexists(os.path.join(self.spec.code_dir, "bootstrap")):
             return self._bootstrap_missing()
         problem = self.confinement.python_problem
         if not self.spec.is_custom and problem and self.confinement.sandbox is not None:

@@ -24,7 +24,8 @@ def _bwrap_problem() -> str | None:
     return sandbox.probe(executable, None) if executable else "bwrap is not installed"
 
 
-needs_bwrap = pytest.mark.skipif(_bwrap_problem() is not None, reason=f"bwrap cannot run here: {_bwrap_problem()}")
+BWRAP_PROBLEM = _bwrap_problem()
+needs_bwrap = pytest.mark.skipif(BWRAP_PROBLEM is not None, reason=f"bwrap cannot run here: {BWRAP_PROBLEM}")
 
 SEER = """
 import json, os
