@@ -27,6 +27,8 @@ from cloudlet.services.s3.errors import BadDigest, IncompleteBody, InvalidDigest
 
 ROOT = "s3"
 READ_CHUNK = 1024 * 1024
+# Up to this size a GET reads the body whole rather than streaming it.
+SMALL_OBJECT = 64 * 1024
 # Temporary files untouched this long belong to no live upload (an upload writes continuously).
 STALE_TEMP_SECONDS = 60.0
 
@@ -123,6 +125,14 @@ def open_blob(store: Store, name: str | None) -> BinaryIO | None:
     if name is None:
         return None
     return open(store.blob_path(name), "rb")  # the response streamer closes it
+
+
+def small_body(fh: BinaryIO, size: int) -> bytes | BinaryIO:
+    """A small object's bytes at once (one write answers the request), else the open file to stream."""
+    if size > SMALL_OBJECT:
+        return fh
+    with fh:
+        return fh.read()
 
 
 async def read_range(fh: BinaryIO | None, start: int, end: int) -> AsyncIterator[bytes]:
