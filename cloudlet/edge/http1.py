@@ -206,26 +206,37 @@ class Http1Protocol(asyncio.Protocol):
         request = exchange.request
         try:
             response = await self.app.handle(request)
-            await self._write(response, exchange)
+            head, chunked = self._head(response, exchange)
         except Exception:
             log.exception("answering %s %s failed", request.method, request.path)
-            if self.transport is not None and not self.closed:
-                self.transport.write(_SERVER_ERROR)
-                self.transport.close()
+            self._send(_SERVER_ERROR)
+            self._close()
             return
+        body = response.body
+        if isinstance(body, (bytes, bytearray)):
+            self._send(head if request.method == "HEAD" else head + body)
+        else:
+            self._send(head)
+            try:
+                await self._stream(body, request.method == "HEAD", chunked)
+            except Exception:
+                # The head is out: all that is left to say is that the body ends here.
+                log.exception("streaming the answer to %s %s failed", request.method, request.path)
+                self._close()
+                return
         self._finished(exchange)
 
-    async def _write(self, response: Response, exchange: _Exchange) -> None:
-        head = exchange.request.method == "HEAD"
-        body = response.body
-        headers = response.headers
-        if isinstance(body, (bytes, bytearray)) and "content-length" not in headers:
+    def _head(self, response: Response, exchange: _Exchange) -> tuple[bytes, bool]:
+        """The status line and headers, and whether the body goes chunked; raises for a header
+        HTTP cannot carry (a CR or LF would split it)."""
+        body, headers = response.body, response.headers
+        buffered = isinstance(body, (bytes, bytearray))
+        if buffered and "content-length" not in headers:
             headers["Content-Length"] = str(len(body))
-        keep_alive = exchange.keep_alive and not self.shutting_down and exchange.complete
+        chunked = not buffered and "content-length" not in headers and exchange.request.method != "HEAD" \
+            and response.status not in _NO_BODY_STATUSES
         lines = [_status_line(response.status)]
         lines += [name + b": " + value + b"\r\n" for name, value in self.server_state.default_headers]
-        chunked = not isinstance(body, (bytes, bytearray)) and "content-length" not in headers \
-            and not head and response.status not in _NO_BODY_STATUSES
         says_close = False
         for name, value in headers.items():
             text = str(value)
@@ -236,19 +247,16 @@ class Http1Protocol(asyncio.Protocol):
             lines.append(f"{name}: {text}\r\n".encode("latin-1"))
         if chunked:
             lines.append(b"transfer-encoding: chunked\r\n")
-        if says_close:
-            keep_alive = False
-        elif not keep_alive:
+        keep_alive = exchange.keep_alive and not self.shutting_down and exchange.complete and not says_close
+        if not keep_alive and not says_close:
             lines.append(b"connection: close\r\n")
         lines.append(b"\r\n")
         exchange.keep_alive = keep_alive
-        if isinstance(body, (bytes, bytearray)):
-            if not head:
-                lines.append(bytes(body))
-            self._send(b"".join(lines))
-            return
-        self._send(b"".join(lines))
-        await self._stream(body, head, chunked)
+        return b"".join(lines), chunked
+
+    def _close(self) -> None:
+        if self.transport is not None and not self.closed:
+            self.transport.close()
 
     async def _stream(self, body: AsyncIterator[bytes], head: bool, chunked: bool) -> None:
         try:

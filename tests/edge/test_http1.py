@@ -216,3 +216,30 @@ def test_large_streamed_answer_arrives_whole(server: RunningServer, client, buck
         sock.sendall(_raw("GET", path, _signed(server, "s3", "GET", path, b"", {})))
         status, _, got = _read_response(sock, bytearray())
     assert status == 200 and got == body
+
+
+def test_forwarded_client_address_from_a_trusted_proxy(server: RunningServer, client):
+    """A proxy on the loopback (trusted, as uvicorn trusts it) speaks for its client: policies see
+    the address it forwards; the nearest untrusted hop is the client."""
+    s3 = client("s3")
+    name = f"http1-ip-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=name)
+    s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": False, "IgnorePublicAcls": False, "BlockPublicPolicy": False,
+        "RestrictPublicBuckets": False})
+    s3.put_bucket_policy(Bucket=name, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{name}/*",
+        "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}]}))
+    s3.put_object(Bucket=name, Key="k", Body=b"for the allowed network")
+    host = {"Host": urlsplit(server.endpoint).netloc}
+    with _connect(server) as sock:
+        buffer = bytearray()
+        sock.sendall(_raw("GET", f"/{name}/k", {**host, "X-Forwarded-For": "203.0.113.7"}))
+        allowed = _read_response(sock, buffer)
+        sock.sendall(_raw("GET", f"/{name}/k", {**host, "X-Forwarded-For": "203.0.113.7, 198.51.100.9"}))
+        nearest = _read_response(sock, buffer)
+        sock.sendall(_raw("GET", f"/{name}/k", host))
+        direct = _read_response(sock, buffer)
+    assert allowed[0] == 200 and allowed[2] == b"for the allowed network"
+    assert nearest[0] == 403  # 198.51.100.9 reached the proxy: it is the client
+    assert direct[0] == 403
