@@ -36,12 +36,13 @@ NAMESPACES = (
     "--die-with-parent", "--new-session", "--cap-drop", "ALL",
 )
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
-# Name resolution, TLS trust, user and group names, the dynamic linker's cache, and the
-# alternatives that some commands in /usr/bin link through.
+# Name resolution, TLS trust (Debian's /etc/ssl, Fedora's /etc/pki and crypto policies), user
+# and group names, the dynamic linker's cache, the alternatives some commands in /usr/bin link
+# through, and the MIME types Python's mimetypes reads. Only those that exist are mounted.
 ETC = (
     "resolv.conf", "hosts", "host.conf", "nsswitch.conf", "gai.conf", "services", "protocols",
-    "passwd", "group", "ssl", "ca-certificates", "ca-certificates.conf", "pki", "crypto-policies",
-    "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "mime.types",
+    "passwd", "group", "ssl", "ca-certificates", "pki", "crypto-policies",
+    "ld.so.cache", "alternatives", "mime.types",
 )
 PROBE_TIMEOUT = 10.0
 
