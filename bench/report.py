@@ -51,7 +51,22 @@ def machine() -> dict[str, Any]:
         "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
         "python": sys.version.split()[0],
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "cpu_times_at_start": _cpu_times(),
     }
+
+
+def _cpu_times() -> dict[str, float]:
+    times = psutil.cpu_times()
+    return {"steal": getattr(times, "steal", 0.0), "total": sum(times)}
+
+
+def _steal_percent(start: dict[str, float]) -> float:
+    """The share of CPU time the hypervisor gave to other guests during the run: on a shared
+    virtual machine it slows every target alike, but makes absolute figures of one run
+    incomparable with another's."""
+    end = _cpu_times()
+    total = end["total"] - start["total"]
+    return round(100 * (end["steal"] - start["steal"]) / total, 1) if total > 0 else 0.0
 
 
 def _cpu_model() -> str:
@@ -85,6 +100,9 @@ def document(name: str, settings: dict[str, Any], machine_info: dict[str, Any],
              targets: dict[str, dict[str, Any]]) -> dict[str, Any]:
     _add_over_floor(targets)
     machine_info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    start_times = machine_info.pop("cpu_times_at_start", None)
+    if start_times is not None:
+        machine_info["cpu_steal_percent"] = _steal_percent(start_times)
     return {
         "name": name,
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -156,7 +174,11 @@ def _load_note(machine_info: dict[str, Any]) -> str:
     note = f"Load average (1 min) {start} at start, {end} at end on {machine_info['logical_cpus']} CPUs"
     # The end figure includes the bench's own load; only the start says whether others were busy.
     busy = start > 0.5 * (machine_info["logical_cpus"] or 1)
-    return note + (": the machine was busy before the run, figures are noisy." if busy else ".")
+    note += ": the machine was busy before the run, figures are noisy." if busy else "."
+    steal = machine_info.get("cpu_steal_percent")
+    if steal is not None:
+        note += f" CPU time stolen by the hypervisor: {steal}%."
+    return note
 
 
 def _cell(targets: dict[str, dict[str, Any]], name: str, row: Row) -> str:

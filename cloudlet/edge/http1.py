@@ -160,7 +160,7 @@ class Http1Protocol(asyncio.Protocol):
         path = path.partition("#")[0]
         headers = Headers((k.decode("latin-1"), v.decode("latin-1")) for k, v in self.raw_headers)
         client, scheme = self.client, self.scheme
-        if client in self.trusted:
+        if client in self.trusted or "*" in self.trusted:
             client, scheme = _forwarded(headers, client, scheme, self.trusted)
         if path and not path.startswith("/"):  # absolute-form target (a proxy's request)
             path = "/" + path.split("://", 1)[-1].partition("/")[2]
@@ -393,7 +393,9 @@ def _forwarded(headers: Headers, client: str, scheme: str, trusted: frozenset[st
     forwarded_for = headers.get("x-forwarded-for")
     if forwarded_for:
         hosts = [host.strip() for host in forwarded_for.split(",") if host.strip()]
-        if hosts:
-            untrusted = [host for host in hosts if "*" not in trusted and host not in trusted]
+        if "*" in trusted:
+            client = hosts[0] if hosts else client
+        elif hosts:
+            untrusted = [host for host in hosts if host not in trusted]
             client = untrusted[-1] if untrusted else hosts[0]
     return client, scheme
