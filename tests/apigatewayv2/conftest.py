@@ -3,24 +3,16 @@ both forms (the API's host name, and the /_aws/execute-api/ path for clients wit
 
 from __future__ import annotations
 
-import io
-import zipfile
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
+from cloudlet.testing.packages import zip_files as make_zip
+
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
-
-
-def make_zip(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
-    return buffer.getvalue()
 
 
 @pytest.fixture(scope="module")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 
 import pytest
 from botocore.exceptions import ClientError
 from conftest import outputs, reasons, settled
+
+from cloudlet.testing.packages import zip_files as zipped
 
 STORAGE = """
 Resources:
@@ -250,14 +250,6 @@ Outputs:
   LogGroupArn: {Value: !GetAtt Logs.Arn}
   Dkim: {Value: !GetAtt Identity.DkimDNSTokenName1}
 """
-
-
-def zipped(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
-    return buffer.getvalue()
 
 
 @pytest.fixture(scope="module")

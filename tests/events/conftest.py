@@ -9,6 +9,8 @@ from collections.abc import Callable
 
 import pytest
 
+from cloudlet.testing.packages import zip_files as zipped
+
 _names = itertools.count()
 
 
@@ -106,17 +108,6 @@ def routed(events, queue) -> Callable[..., tuple[str, str]]:
 
 
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
-
-
-def zipped(files: dict[str, str]) -> bytes:
-    import io
-    import zipfile
-
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
-    return buffer.getvalue()
 
 
 @pytest.fixture(scope="module")

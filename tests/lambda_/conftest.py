@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import json
 import time
-import zipfile
 
 import pytest
 
+from cloudlet.testing.packages import zip_files as make_zip
+
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
-
-
-def make_zip(files: dict[str, str], modes: dict[str, int] | None = None) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, text in files.items():
-            info = zipfile.ZipInfo(name)
-            info.external_attr = ((modes or {}).get(name, 0o644)) << 16
-            archive.writestr(info, text)
-    return buffer.getvalue()
 
 
 @pytest.fixture(scope="module")

@@ -3,12 +3,12 @@ Serverless Framework and `aws lambda create-function --code S3Bucket=...` hand i
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 
 import pytest
 from botocore.exceptions import ClientError
+
+from cloudlet.testing.packages import zip_files as _zip
 
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 
@@ -27,14 +27,6 @@ def bucket(s3):
 
 def _code(answer: str) -> bytes:
     return _zip({"app.py": f"def handler(event, context):\n    return {answer!r}\n"})
-
-
-def _zip(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
-    return buffer.getvalue()
 
 
 def _invoke(lam, name: str):

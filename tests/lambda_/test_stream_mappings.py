@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 import time
-import zipfile
 
 import pytest
 from botocore.exceptions import ClientError
 
 from cloudlet.testing.clients import make_client
+from cloudlet.testing.packages import zip_files as make_zip
 from cloudlet.testing.server import start_server
 
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
@@ -58,14 +57,6 @@ def reporter(lam, name: str, sink: str, **variables: str) -> str:
                         Code={"ZipFile": make_zip({"app.py": REPORTER})},
                         Environment={"Variables": {"SINK": sink, **variables}})
     return name
-
-
-def make_zip(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
-    return buffer.getvalue()
 
 
 def put(ddb, name: str, *keys: str) -> None:
