@@ -37,6 +37,7 @@ def request_from_scope(scope: Scope, receive: Receive, *, plain_http_secure: boo
         body=Body(stream=_body_chunks(receive)),
         scheme=scope.get("scheme", "http"),
         client=client[0] if client else "",
+        peer=(client[0], client[1]) if client else None,
         secure=plain_http_secure or scope.get("scheme") == "https",
     )
 

@@ -82,6 +82,7 @@ class Http1Protocol(asyncio.Protocol):
         self.trusted = _trusted_hosts(config)
         self.transport: asyncio.Transport | None = None
         self.client = ""
+        self.peer: tuple[str, int] | None = None
         self.scheme = "http"
         # Parsing state of the request being read
         self.url = b""
@@ -103,7 +104,8 @@ class Http1Protocol(asyncio.Protocol):
         self.transport = transport  # type: ignore[assignment]
         self.server_state.connections.add(self)
         peer = transport.get_extra_info("peername")
-        self.client = peer[0] if isinstance(peer, tuple) else ""
+        if isinstance(peer, tuple):
+            self.client, self.peer = peer[0], (peer[0], peer[1])
         self.scheme = "https" if transport.get_extra_info("sslcontext") else "http"
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -165,7 +167,7 @@ class Http1Protocol(asyncio.Protocol):
         if path and not path.startswith("/"):  # absolute-form target (a proxy's request)
             path = "/" + path.split("://", 1)[-1].partition("/")[2]
         request = Request(parser.get_method().decode("ascii"), path or "/", query, headers, scheme=scheme,
-                          client=client, secure=self.app.plain_http_secure or scheme == "https")
+                          client=client, secure=self.app.plain_http_secure or scheme == "https", peer=self.peer)
         exchange = _Exchange(request, parser.should_keep_alive(),
                              (headers.get("expect") or "").lower() == "100-continue")
         request.body = Body(stream=self._body(exchange))

@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from cloudlet import __version__
+from cloudlet.edge.peer_process import started_by_this_server
 from cloudlet.edge.types import Headers, Request, Response
 from cloudlet.services.registry import coverage
 
@@ -41,6 +42,10 @@ class Internal:
         route = self._route(request)
         if route is None:
             return _json(404, {"error": f"no such endpoint: {request.method} {request.path}"})
+        if request.method == "POST" and started_by_this_server(request.peer):
+            # A function runs inside the account it serves: wiping every account or moving
+            # time is for whoever runs cloudlet, as nothing in AWS lets a function do it.
+            return _json(403, {"error": f"{request.path} is not for Lambda functions"})
         return await route(request)
 
     async def health(self, request: Request) -> Response:

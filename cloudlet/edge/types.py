@@ -162,6 +162,8 @@ class Request:
     # The path of the endpoint a client was given, when it has one (the @connections API's is
     # an API's stage URL): operations are matched on the path after it.
     endpoint_prefix: str | None = None
+    # The socket's other end (address, port), whatever a proxy says the client is.
+    peer: tuple[str, int] | None = None
 
     @property
     def host(self) -> str:
