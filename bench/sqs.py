@@ -280,12 +280,15 @@ def long_poll_wakeup(endpoint: str, samples: int) -> dict[str, Any]:
 _POLLER: dict[str, Any] = {}
 
 
-def _start_poller(endpoint: str) -> None:
+def _start_poller(endpoint: str, gathered: Any) -> None:
     _POLLER["sqs"] = client(endpoint)
+    _POLLER["gathered"] = gathered
 
 
-def _ready(seconds: float) -> int:
-    time.sleep(seconds)  # held, so that each of the pool's processes takes one
+def _ready() -> int:
+    # Held until every process of the pool holds one: each takes exactly one, however slowly
+    # the machine spawns them.
+    _POLLER["gathered"].wait(timeout=120)
     return os.getpid()
 
 
@@ -293,8 +296,10 @@ def _ready(seconds: float) -> int:
 def _pollers(endpoint: str, count: int) -> Iterator[ProcessPoolExecutor]:
     """`count` started receiver processes, each with its SQS client built."""
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(count, mp_context=context, initializer=_start_poller, initargs=(endpoint,)) as pool:
-        started = {f.result(timeout=120) for f in [pool.submit(_ready, 0.5) for _ in range(count)]}
+    gathered = context.Barrier(count)
+    with ProcessPoolExecutor(count, mp_context=context, initializer=_start_poller,
+                             initargs=(endpoint, gathered)) as pool:
+        started = {f.result(timeout=150) for f in [pool.submit(_ready) for _ in range(count)]}
         if len(started) != count:
             raise TargetFailed(f"{count} receiver processes wanted, {len(started)} started")
         yield pool
