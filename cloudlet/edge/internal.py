@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +43,7 @@ class Internal:
         route = self._route(request)
         if route is None:
             return _json(404, {"error": f"no such endpoint: {request.method} {request.path}"})
-        if request.method == "POST" and started_by_this_server(request.peer):
+        if request.method == "POST" and await asyncio.to_thread(started_by_this_server, request.peer):
             # A function runs inside the account it serves: wiping every account or moving
             # time is for whoever runs cloudlet, as nothing in AWS lets a function do it.
             return _json(403, {"error": f"{request.path} is not for Lambda functions"})

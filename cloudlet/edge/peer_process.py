@@ -1,13 +1,15 @@
 """Whether a request comes from a process this server started (a Lambda function's runtime,
-sandboxed or not), told from its loopback socket: the socket's inode in /proc/net/tcp, the
-process holding it, and that process's ancestry.
+sandboxed or not), told from its loopback socket: the socket's inode in /proc/net/tcp, and
+whether one of this server's descendants holds it.
 
-It is a few milliseconds of /proc reading, so only calls a function must not make ask it.
+It reads /proc (milliseconds, more on a busy machine): call it off the event loop, and only for
+calls a function must not make.
 """
 
 from __future__ import annotations
 
 import os
+from collections import defaultdict
 from contextlib import suppress
 
 _TABLES = ("/proc/net/tcp", "/proc/net/tcp6")
@@ -19,13 +21,8 @@ def started_by_this_server(peer: tuple[str, int] | None) -> bool:
     inode = _socket_inode(peer[1])
     if inode is None:
         return False
-    pid = _holder(inode)
-    me = os.getpid()
-    while pid is not None and pid > 1:
-        pid = _parent(pid)
-        if pid == me:
-            return True
-    return False
+    target = f"socket:[{inode}]"
+    return any(_holds(pid, target) for pid in _descendants(os.getpid()))
 
 
 def _socket_inode(port: int) -> str | None:
@@ -41,17 +38,28 @@ def _socket_inode(port: int) -> str | None:
     return None
 
 
-def _holder(inode: str) -> int | None:
-    target = f"socket:[{inode}]"
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = defaultdict(list)
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        with suppress(OSError):
-            for fd in os.listdir(f"/proc/{entry}/fd"):
-                with suppress(OSError):
-                    if os.readlink(f"/proc/{entry}/fd/{fd}") == target:
-                        return int(entry)
-    return None
+        if entry.isdigit():
+            parent = _parent(int(entry))
+            if parent is not None:
+                children[parent].append(int(entry))
+    found, pending = [], list(children.get(root, ()))
+    while pending:
+        pid = pending.pop()
+        found.append(pid)
+        pending.extend(children.get(pid, ()))
+    return found
+
+
+def _holds(pid: int, target: str) -> bool:
+    with suppress(OSError):
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            with suppress(OSError):
+                if os.readlink(f"/proc/{pid}/fd/{fd}") == target:
+                    return True
+    return False
 
 
 def _parent(pid: int) -> int | None:

@@ -29,7 +29,7 @@ def test_functions_cannot_reset_or_move_the_clock(server, client, create, lam):
     bucket = f"kept-{uuid.uuid4().hex[:8]}"
     s3.create_bucket(Bucket=bucket)
     before = server.get("/_cloudlet/clock")["now"]
-    create("internal-trier", TRIER)
+    create("internal-trier", TRIER, Timeout=30)
     reply = lam.invoke(FunctionName="internal-trier", Payload=b"{}")
     answers = json.loads(reply["Payload"].read())
     assert "FunctionError" not in reply, answers
