@@ -182,6 +182,12 @@ class Store:
         if wrote:
             raise RuntimeError("store.read() is for reads; the writes made inside it were undone, use db()")
 
+    def query(self) -> sqlite3.Connection:
+        """The connection for a read that is a single statement, which SQLite runs as its own
+        snapshot: no read() around it, so no BEGIN and ROLLBACK. Inside db() or read(), that
+        transaction's connection."""
+        return self._state().conn
+
     def on_commit_with_events(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Calls listener() after each commit whose transaction emitted outbox events.
 

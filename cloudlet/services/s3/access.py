@@ -25,6 +25,8 @@ from cloudlet.core import policy
 from cloudlet.edge.types import RequestContext
 from cloudlet.services.s3 import bucket_policy, store
 
+UNREAD: Any = object()
+
 # Operations whose IAM action differs from "s3:" + the operation name.
 _ACTIONS = {
     "HeadObject": "s3:GetObject",
@@ -95,12 +97,16 @@ def allowed(
     bucket: store.Bucket,
     now: float,
     operation: str | None = None,
+    *,
+    document: Any = UNREAD,
 ) -> bool:
     """Whether the caller may run ctx.operation (or `operation`, on the bucket itself) on the
-    bucket, and on ctx.params["Key"] in it."""
+    bucket, and on ctx.params["Key"] in it. `document` is the bucket's policy when the caller
+    has already read it (None: the bucket has none)."""
     principal = principal_of(ctx)
     owner = principal.kind == "AWS" and principal.account_id == bucket.account_id
-    document = store.get_config(conn, bucket.name, "policy")
+    if document is UNREAD:
+        document = store.get_config(conn, bucket.name, "policy")
     if owner and document is None:
         return True  # the common case, decided with one lookup
     if owner and ctx.operation in _POLICY_OPERATIONS:

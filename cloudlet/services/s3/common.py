@@ -73,11 +73,12 @@ class S3Operations(Provider):
             raise AccessDenied()
         return bucket
 
-    def allowed(self, conn: sqlite3.Connection, ctx: RequestContext, bucket: store.Bucket) -> bool:
+    def allowed(self, conn: sqlite3.Connection, ctx: RequestContext, bucket: store.Bucket,
+                document: object = access.UNREAD) -> bool:
         """The owner may; anyone else only as a bucket policy or public ACL grants (see access.py)."""
         if ctx.principal is None and not self.env.config.auth and not isinstance(ctx, access.ServiceContext):
             return True
-        return access.allowed(conn, ctx, bucket, self.now())
+        return access.allowed(conn, ctx, bucket, self.now(), document=document)
 
     def may_list(self, conn: sqlite3.Connection, ctx: RequestContext, bucket: store.Bucket) -> bool:
         if ctx.principal is not None and ctx.principal.account_id == bucket.account_id:

@@ -17,6 +17,7 @@ from cloudlet.services.s3.errors import (
     InvalidRequest,
     MalformedXML,
     MethodNotAllowed,
+    NoSuchBucket,
     NoSuchKey,
     NoSuchVersion,
     S3Error,
@@ -187,9 +188,12 @@ class ObjectOperations(S3Operations):
         self, conn: Any, ctx: RequestContext, bucket_name: str, key: str, version_id: str | None
     ) -> tuple[store.ObjectVersion, store.Bucket]:
         """The version a read names; 404/405 as S3 answers for missing keys and delete markers."""
-        bucket = self.bucket(conn, ctx, bucket_name)
+        bucket, document, obj = store.find_for_read(conn, bucket_name, key, version_id)
+        if bucket is None:
+            raise NoSuchBucket(bucket_name)
+        if not self.allowed(conn, ctx, bucket, document=document):
+            raise AccessDenied()
         check_version_id(version_id)
-        obj = store.find_object(conn, bucket_name, key, version_id)
         if (obj is None or obj.delete_marker) and not self.may_list(conn, ctx, bucket):
             raise AccessDenied()  # S3 tells who may not list whether a key exists
         if obj is None:
@@ -203,8 +207,8 @@ class ObjectOperations(S3Operations):
         return obj, bucket
 
     def head_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        with self.env.store.read() as conn:
-            obj, bucket = self.readable(conn, ctx, params["Bucket"], params["Key"], params.get("VersionId"))
+        conn = self.env.store.query()  # readable() reads in one statement
+        obj, bucket = self.readable(conn, ctx, params["Bucket"], params["Key"], params.get("VersionId"))
         conditions.check_read(params, obj.etag, obj.modified)
         output = self.object_output(bucket, obj, params)
         span = self._span(obj, params, output)
@@ -213,8 +217,8 @@ class ObjectOperations(S3Operations):
         return output
 
     def get_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        with self.env.store.read() as conn:
-            obj, bucket = self.readable(conn, ctx, params["Bucket"], params["Key"], params.get("VersionId"))
+        conn = self.env.store.query()  # readable() reads in one statement
+        obj, bucket = self.readable(conn, ctx, params["Bucket"], params["Key"], params.get("VersionId"))
         conditions.check_read(params, obj.etag, obj.modified)
         output = self.object_output(bucket, obj, params)
         try:

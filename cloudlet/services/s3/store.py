@@ -285,6 +285,30 @@ def find_object(
     return None if row is None else _object(row)
 
 
+_READ_BUCKET_COLUMNS = "b.name, b.account_id, b.region, b.created_at, b.versioning, b.object_lock"
+_READ_OBJECT_COLUMNS = ", ".join(f"o.{name.strip()}" for name in _OBJECT_COLUMNS.split(","))
+_READ_POLICY = "(SELECT value FROM s3_bucket_configs c WHERE c.bucket = b.name AND c.kind = 'policy') AS policy"
+
+
+def find_for_read(
+    conn: sqlite3.Connection, bucket: str, key: str, version_id: str | None = None
+) -> tuple[Bucket | None, Any, ObjectVersion | None]:
+    """The bucket, its policy document and the version a read names, in one statement.
+
+    One statement is its own snapshot in SQLite, so a GET needs no transaction around it: the
+    three lookups of find_bucket, get_config and find_object cost most of a small GET.
+    """
+    version = "o.latest = 1" if version_id is None else "o.version_id = ?"
+    row = conn.execute(
+        f"SELECT {_READ_BUCKET_COLUMNS}, {_READ_POLICY}, {_READ_OBJECT_COLUMNS} FROM s3_buckets b"
+        f" LEFT JOIN s3_objects o ON o.bucket = b.name AND o.key = ? AND {version} WHERE b.name = ?",
+        (key, bucket) if version_id is None else (key, version_id, bucket),
+    ).fetchone()
+    if row is None:
+        return None, None, None
+    return _bucket(row), _load(row["policy"]), None if row["id"] is None else _object(row)
+
+
 def insert_object(conn: sqlite3.Connection, obj: ObjectVersion) -> list[str]:
     """Makes `obj` the latest version of its key; returns blobs of versions it replaces.
 
