@@ -4,6 +4,7 @@ Layout of a data directory::
 
     <path>/cloudlet.db      every table of every service, plus core's (_migrations, _resets,
                             _clock, _outbox_*); several processes share it
+    <path>/cloudlet.db-writer   empty: its lock is the writers' turn (see below)
     <path>/blobs/           files too big for rows (S3 object bodies), written atomically
 
 Transactions: `db()` is the one place that begins (BEGIN IMMEDIATE: the write lock is taken
@@ -18,6 +19,12 @@ per process, so its coroutines share that thread's connection; a transaction mus
 never span an `await` (another task would find it open). That mistake raises at once rather
 than interleaving two tasks' writes.
 
+Writers take turns: before BEGIN IMMEDIATE a process takes a POSIX lock on `cloudlet.db-writer`,
+so a second process wanting to write sleeps in the kernel until the first commits, instead of
+in SQLite's busy handler (which polls, first after a whole millisecond, with the event loop
+stopped). The turn only spares that wait: SQLite's own lock still decides, and a process that
+does not take turns (the sqlite3 shell) is waited for as before.
+
 Durability: fsync="normal" (synchronous=NORMAL) survives the process being killed at any
 point, which is what WAL gives; fsync="full" (synchronous=FULL, and fsync of blob files and
 their directory) also survives power loss.
@@ -26,6 +33,7 @@ their directory) also survives power loss.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
 import os
 import secrets
@@ -104,6 +112,9 @@ class Store:
         self._commit_listeners: list[Callable[[], None]] = []
         self._reset_listeners: list[Callable[[], None]] = []
         self._generation = 0
+        # POSIX locks belong to the process, so one descriptor serves every thread (threads of a
+        # process do not exclude each other by it: SQLite does) and a forked child owns nothing.
+        self._turn = os.open(self.db_path + "-writer", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         _forget_connections_in_forked_children(self)
         self._open_database()
         self._generation = self._reset_generation()
@@ -123,7 +134,12 @@ class Store:
             self._check_owner(state)
             raise RuntimeError("store.db() inside store.read(): open db() first, it can read too")
         conn = state.conn
-        conn.execute("BEGIN IMMEDIATE")
+        fcntl.lockf(self._turn, fcntl.LOCK_EX)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            fcntl.lockf(self._turn, fcntl.LOCK_UN)
+            raise
         conn.writing, conn.emitted = True, False
         state.depth, state.owner = 1, _current_task()
         try:
@@ -140,6 +156,7 @@ class Store:
         finally:
             state.depth, state.owner = 0, None
             conn.writing = False
+            fcntl.lockf(self._turn, fcntl.LOCK_UN)
         if conn.emitted:
             conn.emitted = False
             self._notify(self._commit_listeners)
@@ -246,10 +263,13 @@ class Store:
     def close(self) -> None:
         """Closes every connection of every thread; the store cannot be used afterwards."""
         with self._states_lock:
+            if self._closed:
+                return
             self._closed = True
             states, self._states = list(self._states.values()), {}
         for state in states:
             state.conn.close()
+        os.close(self._turn)
 
     # -- files ---------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from contextlib import suppress
 
 from cloudlet.core.clock import Clock
 from cloudlet.core.migrations import Migration
@@ -76,6 +77,56 @@ for _ in range(150):
     with store.read() as conn:
         assert conn.execute("SELECT v FROM items WHERE k = 'counter'").fetchone()[0] == 300
     store.close()
+
+
+def test_a_writer_holds_the_turn_from_begin_to_commit(tmp_path):
+    """Another process sees the turn taken for exactly as long as a db() block is open, and
+    waits for it in the kernel (a blocking lock returns once the writer commits)."""
+    store = open_store(str(tmp_path))
+    probe = child("""
+import fcntl
+fd = os.open(store.db_path + "-writer", os.O_RDWR)
+for line in sys.stdin:
+    if line.strip() == "try":
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            print("taken", flush=True)
+        else:
+            fcntl.lockf(fd, fcntl.LOCK_UN)
+            print("free", flush=True)
+    elif line.strip() == "wait":
+        fcntl.lockf(fd, fcntl.LOCK_EX)
+        with store.db() as conn:
+            row = conn.execute("SELECT v FROM items WHERE k = 'a'").fetchone()
+        fcntl.lockf(fd, fcntl.LOCK_UN)
+        print("got", row[0], flush=True)
+""", str(tmp_path), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+    def ask(command: str) -> str:
+        probe.stdin.write(command + "\n")
+        probe.stdin.flush()
+        return probe.stdout.readline().strip()
+
+    try:
+        assert ask("try") == "free"
+        with store.db() as conn:
+            conn.execute("INSERT INTO items VALUES ('a', 1)")
+            assert ask("try") == "taken"
+            with store.db() as inner:  # a savepoint: the turn is still the outer block's
+                inner.execute("UPDATE items SET v = 2 WHERE k = 'a'")
+            assert ask("try") == "taken"
+            probe.stdin.write("wait\n")
+            probe.stdin.flush()
+        assert probe.stdout.readline().strip() == "got 2"
+        with suppress(RuntimeError), store.db() as conn:
+            conn.execute("UPDATE items SET v = 3 WHERE k = 'a'")
+            raise RuntimeError("rolled back")
+        assert ask("try") == "free"
+    finally:
+        probe.stdin.close()
+        assert probe.wait(30) == 0
+        store.close()
 
 
 def test_reset_wipes_rows_and_blobs_under_another_live_process(tmp_path):
