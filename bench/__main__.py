@@ -1,8 +1,9 @@
-"""`python -m bench [--only startup,sts] [--targets cloudlet,moto] [--quick] [--name NAME]`."""
+"""`python -m bench [--only startup,sts] [--targets cloudlet,moto] [--quick] [--rounds N] [--name NAME]`."""
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -50,6 +51,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--targets", default=",".join(DEFAULT_TARGETS),
                         help=f"targets in run order, from {', '.join(TARGETS)}")
     parser.add_argument("--quick", action="store_true", help="fewer starts and calls, 3 s of wrk: a smoke run")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run the targets in turn this many times; each figure is the median of its rounds "
+                             "(on a host whose neighbours come and go, alternating peers is what keeps a ratio fair)")
     parser.add_argument("--name", help="results file name under bench/results/ (default: the UTC date and time)")
     return parser.parse_args(argv)
 
@@ -62,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     if "capacity" in figures and loads.wrk_path() is None:
         _say("WARNING: wrk is not installed (apt-get install -y wrk); the capacity figure will be missing")
     machine = report.machine()
-    results = {name: run_target(TARGETS[name], figures, settings) for name in targets}
+    rounds = [{name: run_target(TARGETS[name], figures, settings) for name in targets}
+              for _ in range(max(1, args.rounds))]
+    results = {name: merge_rounds([r[name] for r in rounds]) for name in targets}
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     name = args.name or (f"{stamp}-quick" if args.quick else stamp)
     doc = report.document(name, {**asdict(settings), "figures": figures}, machine, results)
@@ -89,6 +95,24 @@ def run_target(target: Target, figures: list[str], settings: Settings) -> dict[s
         finally:
             running.stop()
     return result
+
+
+def merge_rounds(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """One target's result from several rounds: each number the median of the rounds that have it,
+    the rounds' own figures kept beside it."""
+    if len(rounds) == 1:
+        return rounds[0]
+    merged: dict[str, Any] = {**rounds[0], "figures": {}, "errors": {}, "rounds": [r["figures"] for r in rounds]}
+    for result in rounds:
+        merged["errors"].update(result["errors"])
+    for figure in dict.fromkeys(f for r in rounds for f in r["figures"]):
+        taken = [r["figures"][figure] for r in rounds if figure in r["figures"]]
+        merged["figures"][figure] = {
+            key: statistics.median(v[key] for v in taken if key in v)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+            for key, value in taken[0].items()
+        }
+    return merged
 
 
 def _measure_live(result: dict[str, Any], wanted: list[str], running: Running, client: Any,

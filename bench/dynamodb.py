@@ -48,7 +48,7 @@ from bench.report import Row
 
 FIGURES = ("ddb_latency", "ddb_throughput", "ddb_capacity", "ddb_query", "ddb_transact", "ddb_durability")
 ALIAS = "dynamodb"  # --only dynamodb selects every figure above
-TARGETS = frozenset({"cloudlet", "moto", "ministack"})  # the floor answers nothing but STS
+TARGETS = frozenset({"cloudlet", "cloudlet-2w", "moto", "ministack"})  # the floor answers nothing but STS
 THREADS = 8
 PARTITION = 100  # items per partition key: what one Query answers
 BATCH = 25  # BatchWriteItem's limit

@@ -65,6 +65,11 @@ def _cloudlet(port: int, data_dir: str) -> tuple[list[str], dict[str, str]]:
     return [sys.executable, "-m", "cloudlet", "up", "--port", str(port), "--data-dir", data_dir], {}
 
 
+def _cloudlet_workers(port: int, data_dir: str) -> tuple[list[str], dict[str, str]]:
+    args, env = _cloudlet(port, data_dir)
+    return [*args, "--workers", "2"], env
+
+
 def _moto(port: int, data_dir: str) -> tuple[list[str], dict[str, str]]:
     return [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], {"MOTO_PORT": str(port)}
 
@@ -93,6 +98,8 @@ TARGETS: dict[str, Target] = {
     for target in (
         Target("cloudlet", _cloudlet, _package_version("cloudlet"),
                "python -m cloudlet up (SQLite store, SigV4 verified)"),
+        Target("cloudlet-2w", _cloudlet_workers, _package_version("cloudlet"),
+               "python -m cloudlet up --workers 2 (two edge processes sharing one data directory)"),
         Target("moto", _moto, _package_version("moto"), "moto server (werkzeug, in memory)"),
         Target("ministack", _ministack, _package_version("ministack"), "MiniStack (hypercorn, in memory)"),
         Target("floor", _floor, lambda: f"python {sys.version.split()[0]}",

@@ -56,7 +56,7 @@ from bench.report import Row
 
 FIGURES = ("sqs_send", "sqs_capacity", "sqs_cycle", "sqs_longpoll", "sqs_s3_fanout", "sqs_sns_fanout")
 ALIAS = "sqs"  # --only sqs selects every figure above
-TARGETS = frozenset({"cloudlet", "moto", "ministack"})  # the floor answers nothing but STS
+TARGETS = frozenset({"cloudlet", "cloudlet-2w", "moto", "ministack"})  # the floor answers nothing but STS
 FILL_BUDGET = 90.0
 FILL_THREADS = 8
 WARMUP = 30
