@@ -184,9 +184,18 @@ class SqsProvider(Provider):
     # -- sending -----------------------------------------------------------------------------
 
     def send_message(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        with self.env.store.db() as conn:
-            queue = self._queue(conn, ctx, params["QueueUrl"])
-            answer = sending.send(conn, queue, params, self._sender(ctx), self.env.clock.now())
+        # Only the insert holds the write lock, which processes sharing the data directory take
+        # in turn; a queue deleted meanwhile fails the insert's foreign key.
+        queue = self._queue(self.env.store.query(), ctx, params["QueueUrl"])
+        now = self.env.clock.now()
+        message = sending.prepare(queue, params, self._sender(ctx), now)
+        try:
+            with self.env.store.db() as conn:
+                answer = sending.commit(conn, queue, params, message, now)
+        except sqlite3.IntegrityError as exc:
+            if "FOREIGN KEY" not in str(exc):
+                raise
+            raise QueueDoesNotExist() from None
         self.waiters.notify(queue.id)
         return answer
 

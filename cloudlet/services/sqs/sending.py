@@ -18,6 +18,11 @@ _FIFO_ID = re.compile(r"^[A-Za-z0-9!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]{1,128}
 def send(conn: sqlite3.Connection, queue: store.Queue, params: dict[str, Any], sender_id: str,
          now: float) -> dict[str, Any]:
     """Stores one message; returns the SendMessage answer (without the Id of a batch entry)."""
+    return commit(conn, queue, params, prepare(queue, params, sender_id, now), now)
+
+
+def prepare(queue: store.Queue, params: dict[str, Any], sender_id: str, now: float) -> store.NewMessage:
+    """The message a send would store, checked; reads nothing, so it can run before the write."""
     body = messages.check_body(params.get("MessageBody"))
     attributes = messages.stored_attributes(params.get("MessageAttributes"))
     system = messages.stored_system_attributes(params.get("MessageSystemAttributes"))
@@ -26,8 +31,13 @@ def send(conn: sqlite3.Connection, queue: store.Queue, params: dict[str, Any], s
         raise InvalidParameterValue(f"One or more parameters are invalid. Reason: Message must be shorter than"
                                     f" {limit} bytes.")
     delay = _delay(queue, params.get("DelaySeconds"))
-    message = store.NewMessage(str(uuid.uuid4()), body, messages.md5_hex(body.encode()), attributes,
-                               {"SenderId": sender_id, **system}, sent_at=now, visible_at=now + delay)
+    return store.NewMessage(str(uuid.uuid4()), body, messages.md5_hex(body.encode()), attributes,
+                            {"SenderId": sender_id, **system}, sent_at=now, visible_at=now + delay)
+
+
+def commit(conn: sqlite3.Connection, queue: store.Queue, params: dict[str, Any], message: store.NewMessage,
+           now: float) -> dict[str, Any]:
+    """Stores a prepared message (FIFO: unless it is a duplicate); returns SendMessage's answer."""
     answer = _answer(message)
     if queue.fifo:
         duplicate = _fifo_fields(conn, queue, params, message, now)
