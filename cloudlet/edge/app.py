@@ -15,6 +15,7 @@ from typing import Protocol
 from cloudlet.config import Config
 from cloudlet.core.clock import Clock
 from cloudlet.core.credentials import CredentialRegistry
+from cloudlet.core.nudges import Nudges
 from cloudlet.core.outbox import Dispatcher
 from cloudlet.core.store import Store
 from cloudlet.edge.asgi import Receive, Scope, Send, request_from_scope, send_response
@@ -58,7 +59,9 @@ def build_environment(config: Config) -> Environment:
         credentials = CredentialRegistry.from_env()
     store.on_reset(credentials.forget_found)
     registry = Registry()
-    env = Environment(config, store, clock, Dispatcher(store, clock), credentials, registry)
+    # Only worker processes have others to nudge (a process alone would look for them for nothing).
+    nudges = Nudges(config.data_dir if config.workers > 1 else None)
+    env = Environment(config, store, clock, Dispatcher(store, clock), credentials, registry, nudges)
     registry.bind(env)
     return env
 
@@ -139,6 +142,7 @@ class App:
                 return
 
     async def startup(self) -> None:
+        self.env.nudges.start()
         await self.env.dispatcher.start()
         self._background = asyncio.create_task(self._start_services())
 
@@ -156,6 +160,7 @@ class App:
                 await self._background
         await self.env.registry.stop_all()
         await self.env.dispatcher.stop()
+        self.env.nudges.stop()
         self.env.store.close()
         REQUEST_LOG.flush()
 

@@ -1,4 +1,5 @@
-"""What a service gets from the server: store, clock, events, credentials, and its peers."""
+"""What a service gets from the server: store, clock, events, credentials, its peers, and nudges
+to the other processes sharing the data directory."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ if TYPE_CHECKING:
     from cloudlet.config import Config
     from cloudlet.core.clock import Clock
     from cloudlet.core.credentials import CredentialRegistry
+    from cloudlet.core.nudges import Nudges
     from cloudlet.core.outbox import Dispatcher
     from cloudlet.core.store import Store
     from cloudlet.services.registry import Registry
@@ -22,4 +24,5 @@ class Environment:
     dispatcher: Dispatcher
     credentials: CredentialRegistry
     registry: Registry
+    nudges: Nudges
     extras: dict[str, Any] = field(default_factory=dict)

@@ -50,8 +50,9 @@ class SqsProvider(Provider):
 
     def __init__(self, env: Environment) -> None:
         super().__init__(env)
-        # With several worker processes, a send in another one cannot notify our waiters.
-        self.waiters = Waiters(env.clock, fallback=0.05 if env.config.workers > 1 else 0.5)
+        # Without nudges, a send in another worker process cannot wake our waiters: they look often.
+        fallback = 0.05 if env.config.workers > 1 and not env.nudges.available else 0.5
+        self.waiters = Waiters(env.clock, fallback=fallback, nudges=env.nudges)
         self.mover = moves.MoveRunner(env, self.waiters.notify)
 
     async def start(self) -> None:

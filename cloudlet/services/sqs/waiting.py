@@ -1,10 +1,10 @@
 """Long polling: receivers wait for a queue without polling it.
 
-A waiting ReceiveMessage sleeps on a future that resolves when (a) a send in this process
-commits to its queue, (b) the clock reaches the moment a delayed or in-flight message becomes
-visible, or its wait ends. Sends made by another process sharing the data directory cannot
-notify it, so a waiter also looks at the queue every `fallback` seconds of wall time, with a
-cheap read.
+A waiting ReceiveMessage sleeps on a future that resolves when (a) a send commits to its
+queue, in this process or, through a nudge, in another one sharing the data directory, (b)
+the clock reaches the moment a delayed or in-flight message becomes visible, or its wait ends.
+A nudge can be lost, so with other processes about a waiter also looks at the queue every
+`fallback` seconds of wall time, with a cheap read.
 """
 
 from __future__ import annotations
@@ -13,16 +13,26 @@ import asyncio
 import contextlib
 
 from cloudlet.core.clock import Clock
+from cloudlet.core.nudges import Nudges
+
+_TOPIC = "sqs:"
 
 
 class Waiters:
-    def __init__(self, clock: Clock, fallback: float) -> None:
+    def __init__(self, clock: Clock, fallback: float, nudges: Nudges) -> None:
         self._clock = clock
         self._fallback = fallback
         self._waiting: dict[int, set[asyncio.Future[None]]] = {}
+        self._nudges = nudges
+        nudges.subscribe(_TOPIC, lambda topic: self._wake(int(topic[len(_TOPIC):])))
 
     def notify(self, queue_id: int) -> None:
-        """Wakes every receiver waiting on the queue (call after the send commits)."""
+        """Wakes every receiver waiting on the queue, here and in the other processes (call after
+        the send commits)."""
+        self._wake(queue_id)
+        self._nudges.publish(f"{_TOPIC}{queue_id}")
+
+    def _wake(self, queue_id: int) -> None:
         for future in self._waiting.get(queue_id, ()):
             if not future.done():
                 future.set_result(None)
