@@ -24,6 +24,8 @@ _DIGITS = 38
 _MAX_EXPONENT = 125  # largest magnitude 9.99...E+125
 _MIN_EXPONENT = -130  # smallest magnitude 1E-130
 ARITHMETIC = Context(prec=_DIGITS + 2)
+# Wide enough to add or subtract any two storable numbers exactly (exponents -130..125).
+_EXACT = Context(prec=2 * (_MAX_EXPONENT - _MIN_EXPONENT + _DIGITS))
 
 SCALAR_TYPES = frozenset({"S", "N", "B"})
 SET_TYPES = {"SS": "S", "NS": "N", "BS": "B"}
@@ -35,12 +37,14 @@ _SET_NAMES = {"SS": "string set", "NS": "number set", "BS": "binary set"}
 
 
 def to_decimal(text: str) -> Decimal:
+    # Python's Decimal forgives spaces and underscores; DynamoDB does not.
+    plain = isinstance(text, str) and text == text.strip() and "_" not in text
     try:
-        number = Decimal(text.strip()) if isinstance(text, str) else None
+        number = Decimal(text) if plain and text else None
     except InvalidOperation:
         number = None
-    if number is None or not number.is_finite() or not text.strip() or "_" in text:
-        raise ValidationException("A value provided cannot be converted into a number")
+    if number is None or not number.is_finite():
+        raise ValidationException(f"The parameter cannot be converted to a numeric value: {text}")
     return number
 
 
@@ -51,14 +55,24 @@ def canonical_number(value: Decimal | str) -> str:
         return "0"
     # Range first: normalizing a number far out of range overflows the arithmetic context.
     _check_magnitude(number.adjusted())
-    normal = (
-        number.normalize(ARITHMETIC) if len(number.as_tuple().digits) <= _DIGITS + 2 else number.normalize()
-    )
-    _sign, digits, _exponent = normal.as_tuple()
-    if len(digits) > _DIGITS:
+    if _significant_digits(number) > _DIGITS:
         raise ValidationException("Attempting to store more than 38 significant digits in a Number")
-    _check_magnitude(normal.adjusted())
-    return format(normal, "f")
+    # At most 38 significant digits: rounding to 40 only drops trailing zeros.
+    return format(number.normalize(ARITHMETIC), "f")
+
+
+def number_arithmetic(a: Decimal, b: Decimal, op: str) -> str:
+    """`a + b` or `a - b` as stored; DynamoDB calls a result it cannot hold exactly an overflow."""
+    result = _EXACT.add(a, b) if op == "+" else _EXACT.subtract(a, b)
+    if not result.is_zero() and _significant_digits(result) > _DIGITS:
+        raise ValidationException(
+            "Number overflow. Attempting to store a number with magnitude larger than supported range"
+        )
+    return canonical_number(result)
+
+
+def _significant_digits(number: Decimal) -> int:
+    return len("".join(map(str, number.as_tuple().digits)).strip("0"))
 
 
 def _check_magnitude(magnitude: int) -> None:

@@ -6,7 +6,7 @@ import copy
 from decimal import Decimal
 from typing import Any
 
-from cloudlet.services.dynamodb.attributes import ARITHMETIC, AttributeValue, Item, canonical_number
+from cloudlet.services.dynamodb.attributes import AttributeValue, Item, number_arithmetic
 from cloudlet.services.dynamodb.errors import ItemValidationException
 from cloudlet.services.dynamodb.expressions import ast
 from cloudlet.services.dynamodb.expressions.evaluator import resolve
@@ -49,9 +49,7 @@ def _value(term: Any, item: Item) -> AttributeValue:
         left, right = _value(term.left, item), _value(term.right, item)
         if "N" not in left or "N" not in right:
             raise ItemValidationException(_WRONG_TYPE)
-        a, b = Decimal(left["N"]), Decimal(right["N"])
-        result = ARITHMETIC.add(a, b) if term.op == "+" else ARITHMETIC.subtract(a, b)
-        return {"N": canonical_number(result)}
+        return {"N": number_arithmetic(Decimal(left["N"]), Decimal(right["N"]), term.op)}
     if term.name == "if_not_exists":
         existing = resolve(term.args[0], item)
         return existing if existing is not None else _value(term.args[1], item)
@@ -118,8 +116,7 @@ def _add(item: Item, path: ast.Path, value: AttributeValue, existing: AttributeV
     if kind not in existing:
         raise ItemValidationException(_WRONG_TYPE)
     if kind == "N":
-        total = ARITHMETIC.add(Decimal(existing["N"]), Decimal(value["N"]))
-        _set(item, path, {"N": canonical_number(total)})
+        _set(item, path, {"N": number_arithmetic(Decimal(existing["N"]), Decimal(value["N"]), "+")})
         return
     merged = list(existing[kind]) + [member for member in value[kind] if member not in existing[kind]]
     _set(item, path, {kind: merged})
