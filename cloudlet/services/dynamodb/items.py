@@ -109,12 +109,15 @@ def plan_update(conn: sqlite3.Connection, table: Table, params: dict[str, Any]) 
     key = table.key_of_request(key_item)
     old = writes.load(conn, table, key)
     check_condition(expressions.condition, old, params)
-    new = dict(old) if old is not None else dict(key_item)
-    if expressions.update is not None:
-        check_key_untouched(table, expressions.update.paths())
-        new = check_item(apply(expressions.update, old if old is not None else key_item))
+    new: Item | None = dict(old) if old is not None else dict(key_item)
+    update = expressions.update
+    if update is not None:
+        check_key_untouched(table, update.paths())
+        new = check_item(apply(update, old if old is not None else key_item))
         if item_size(new) > MAX_ITEM_SIZE:
             raise ItemValidationException("Item size to update has exceeded the maximum allowed size")
+        if old is None and not update.creates():
+            new = None
     return Plan(table, key, old, new, expressions)
 
 

@@ -30,14 +30,30 @@ def parse(params: dict[str, Any]) -> Expressions:
     for name in ("QueryFilter", "ScanFilter"):
         if params.get(name):
             result.filter = _combine([_compare(attr, spec) for attr, spec in params[name].items()], operator)
-    if params.get("AttributesToGet"):
-        paths = [ast.Path((name,)) for name in params["AttributesToGet"]]
+    if params.get("AttributesToGet") is not None:
+        paths = _attributes_to_get(params["AttributesToGet"])
         result.projection_paths, result.projection = paths, projection_tree(paths)
     if params.get("AttributeUpdates"):
         result.update = _updates(params["AttributeUpdates"])
     if params.get("KeyConditions"):
         result.key = _key_conditions(params["KeyConditions"])
     return result
+
+
+def _attributes_to_get(names: list[str]) -> list[ast.Path]:
+    if not names:
+        raise ValidationException(
+            "1 validation error detected: Value '[]' at 'attributesToGet' failed to satisfy constraint:"
+            " Member must have length greater than or equal to 1"
+        )
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ValidationException(
+                f"One or more parameter values were invalid: Duplicate value in attribute name: {name}"
+            )
+        seen.add(name)
+    return [ast.Path((name,)) for name in names]
 
 
 def _combine(nodes: list[Any], operator: str) -> Any:
@@ -99,31 +115,30 @@ def _compare(name: str, spec: dict[str, Any]) -> Any:
     raise ValidationException(f"Unsupported operator on ComparisonOperator: {operator}")
 
 
+_LEGACY_OPERANDS = {"ADD": ("N", "SS", "NS", "BS", "L"), "DELETE": ("SS", "NS", "BS")}
+
+
 def _updates(updates: dict[str, Any]) -> ast.Update:
     sets, removes, adds, deletes = [], [], [], []
     for name, spec in updates.items():
         path = ast.Path((name,))
         action = spec.get("Action") or "PUT"
         value = ast.Value(check_value(spec["Value"])) if "Value" in spec else None
-        if action == "PUT":
-            if value is None:
+        if value is None:
+            if action != "DELETE":
                 raise ValidationException(
                     "One or more parameter values were invalid: Only DELETE action is allowed"
                     f" when no attribute value is specified for attribute: {name}"
                 )
-            sets.append((path, value))
-        elif action == "DELETE":
-            (deletes.append((path, value)) if value is not None else removes.append(path))
-        elif value is not None and "L" in value.value:
-            sets.append(
-                (
-                    path,
-                    ast.Call("list_append", (ast.Call("if_not_exists", (path, ast.Value({"L": []}))), value)),
-                )
+            removes.append(path)
+            continue
+        kind = next(iter(value.value))
+        if action != "PUT" and kind not in _LEGACY_OPERANDS[action]:
+            raise ValidationException(
+                f"One or more parameter values were invalid: Action {action} is not supported for the type {kind}"
             )
-        elif value is not None:
-            adds.append((path, value))
-    return ast.Update(tuple(sets), tuple(removes), tuple(adds), tuple(deletes))
+        {"PUT": sets, "ADD": adds, "DELETE": deletes}[action].append((path, value))
+    return ast.Update(tuple(sets), tuple(removes), tuple(adds), tuple(deletes), legacy=True)
 
 
 def _key_conditions(conditions: dict[str, Any]) -> KeyCondition:

@@ -8,6 +8,7 @@ CREATING (as AWS does) and the table is ACTIVE from the next call on.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import uuid
 from datetime import UTC, datetime
@@ -35,7 +36,29 @@ def timestamp(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
 
 
+_TABLE_NAME = re.compile(r"[a-zA-Z0-9_.-]+")
+
+
+def check_name(name: str, member: str = "tableName") -> None:
+    """The name checks AWS makes when TableName is a name (the model now also admits an ARN,
+    so they are not the model's): the pattern first, then the length."""
+    if name.startswith("arn:"):
+        return
+    if not _TABLE_NAME.fullmatch(name):
+        problem = "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
+    elif len(name) < 3:
+        problem = "Member must have length greater than or equal to 3"
+    elif len(name) > 255:
+        problem = "Member must have length less than or equal to 255"
+    else:
+        return
+    raise ValidationException(
+        f"1 validation error detected: Value '{name}' at '{member}' failed to satisfy constraint: {problem}"
+    )
+
+
 def find(conn: sqlite3.Connection, account: str, region: str, name: str) -> Table:
+    check_name(name)
     row = store.find_table(conn, account, region, name)
     if row is None:
         raise ResourceNotFoundException(f"Requested resource not found: Table: {name} not found")
@@ -44,6 +67,7 @@ def find(conn: sqlite3.Connection, account: str, region: str, name: str) -> Tabl
 
 def find_for_data(conn: sqlite3.Connection, account: str, region: str, name: str) -> Table:
     """Data-plane operations word a missing table without naming it."""
+    check_name(name)
     row = store.find_table(conn, account, region, name)
     if row is None:
         raise ResourceNotFoundException()

@@ -79,6 +79,8 @@ class Update:
     removes: tuple[Path, ...] = ()
     adds: tuple[tuple[Path, Value], ...] = ()
     deletes: tuple[tuple[Path, Value], ...] = ()
+    # From AttributeUpdates: ADD also appends lists, and AWS words type errors differently.
+    legacy: bool = False
 
     def paths(self) -> list[Path]:
         return (
@@ -87,6 +89,10 @@ class Update:
             + [path for path, _ in self.adds]
             + [path for path, _ in self.deletes]
         )
+
+    def creates(self) -> bool:
+        """Whether it writes a missing item: REMOVE and DELETE alone leave nothing to create."""
+        return bool(self.sets or self.adds)
 
 
 Condition = Compare | Between | In | And | Or | Not | Call

@@ -14,6 +14,7 @@ from cloudlet.services.dynamodb.expressions.evaluator import resolve
 _INVALID_PATH = "The document path provided in the update expression is invalid for update"
 _WRONG_TYPE = "An operand in the update expression has an incorrect data type"
 _MISSING = "The provided expression refers to an attribute that does not exist in the item"
+_LEGACY_MISMATCH = "Type mismatch for attribute to update"
 
 
 def apply(update: ast.Update, item: Item) -> Item:
@@ -25,10 +26,11 @@ def apply(update: ast.Update, item: Item) -> Item:
     # List entries go last to first, so each index still means what the expression meant.
     for path in sorted(update.removes, key=_removal_order, reverse=True):
         _remove(result, path)
+    mismatch = _LEGACY_MISMATCH if update.legacy else _WRONG_TYPE
     for path, value in update.adds:
-        _add(result, path, value.value, resolve(path, item))
+        _add(result, path, value.value, resolve(path, item), mismatch)
     for path, value in update.deletes:
-        _delete(result, path, value.value, resolve(path, item))
+        _delete(result, path, value.value, resolve(path, item), mismatch)
     return result
 
 
@@ -108,26 +110,33 @@ def _remove(item: Item, path: ast.Path) -> None:
         container.pop(last, None)
 
 
-def _add(item: Item, path: ast.Path, value: AttributeValue, existing: AttributeValue | None) -> None:
+def _add(
+    item: Item, path: ast.Path, value: AttributeValue, existing: AttributeValue | None, mismatch: str
+) -> None:
     if existing is None:
         _set(item, path, value)
         return
     kind = next(iter(value))
     if kind not in existing:
-        raise ItemValidationException(_WRONG_TYPE)
+        raise ItemValidationException(mismatch)
     if kind == "N":
         _set(item, path, {"N": number_arithmetic(Decimal(existing["N"]), Decimal(value["N"]), "+")})
+        return
+    if kind == "L":  # only AttributeUpdates' ADD takes a list: it appends, duplicates and all
+        _set(item, path, {"L": existing["L"] + value["L"]})
         return
     merged = list(existing[kind]) + [member for member in value[kind] if member not in existing[kind]]
     _set(item, path, {kind: merged})
 
 
-def _delete(item: Item, path: ast.Path, value: AttributeValue, existing: AttributeValue | None) -> None:
+def _delete(
+    item: Item, path: ast.Path, value: AttributeValue, existing: AttributeValue | None, mismatch: str
+) -> None:
     if existing is None:
         return
     kind = next(iter(value))
     if kind not in existing:
-        raise ItemValidationException(_WRONG_TYPE)
+        raise ItemValidationException(mismatch)
     remaining = [member for member in existing[kind] if member not in value[kind]]
     if remaining:
         _set(item, path, {kind: remaining})
