@@ -75,6 +75,10 @@ def test_v2_start_after_and_max_keys_zero(s3, filled):
     assert page["StartAfter"] == "photos/2025/mar.jpg"
     empty = s3.list_objects_v2(Bucket=filled, MaxKeys=0)
     assert "Contents" not in empty and empty["KeyCount"] == 0
+    # an empty page asked for is not a truncated one, in either version of the call
+    assert empty["IsTruncated"] is False
+    assert s3.list_objects(Bucket=filled, MaxKeys=0)["IsTruncated"] is False
+    assert s3.list_object_versions(Bucket=filled, MaxKeys=0)["IsTruncated"] is False
 
 
 def test_bad_continuation_token(s3, filled):

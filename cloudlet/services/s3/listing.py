@@ -40,6 +40,8 @@ def walk(
     fetch: Fetch, prefix: str, delimiter: str | None, start: str | None, max_keys: int
 ) -> tuple[list[Item], bool]:
     """Up to max_keys keys and common prefixes after `start`; and whether more remain."""
+    if max_keys == 0:
+        return [], False  # S3 answers max-keys=0 with an empty page that is not truncated
     lower, inclusive = prefix, True
     if start is not None and start >= prefix:
         lower, inclusive = start, False
@@ -223,6 +225,8 @@ class ListingOperations(S3Operations):
         max_keys: int,
     ) -> tuple[list[Item], bool]:
         """walk() over versions: several rows share a key, so the cursor is (key, row id)."""
+        if max_keys == 0:
+            return [], False
         upper = after_prefix(prefix)
         lower, inclusive, below = prefix, True, None
         if key_marker and key_marker >= prefix:
