@@ -154,3 +154,58 @@ def test_presigned_post_signed_with_version_2(client, bucket):
     refused = requests.post(post["url"], data=bad, files={"file": ("v2.txt", b"evil")}, timeout=10)
     assert refused.status_code == 403 and "SignatureDoesNotMatch" in refused.text
     assert s3v2.get_object(Bucket=bucket, Key="v2.txt")["Body"].read() == b"two"
+
+
+def _signed_v2_form(policy: dict, **fields: str) -> dict:
+    """A version 2 POST form for `policy`, signed by hand (the default test/test key)."""
+    import base64
+    import hashlib
+    import hmac
+    import json
+
+    encoded = base64.b64encode(json.dumps(policy).encode()).decode()
+    signature = base64.b64encode(hmac.new(b"test", encoded.encode(), hashlib.sha1).digest()).decode()
+    return {"key": "f.txt", "AWSAccessKeyId": "test", "policy": encoded, "signature": signature, **fields}
+
+
+_LATER = "2099-01-01T00:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("policy", "drop", "status", "code"),
+    [
+        # an expiration that is not ISO 8601 in UTC
+        ({"expiration": "2099-01-01 00:00:00+00:00", "conditions": []}, None, 400, "InvalidPolicyDocument"),
+        # the document's keys are case-sensitive, and a policy needs its conditions list
+        ({"expiration": _LATER, "CONDITIONS": []}, None, 400, "InvalidPolicyDocument"),
+        ({"expiration": _LATER}, None, 400, "InvalidPolicyDocument"),
+        # a simple condition names exactly one field
+        ({"expiration": _LATER, "conditions": [{}]}, None, 400, "InvalidPolicyDocument"),
+        # content-length-range takes a minimum and a maximum
+        (
+            {"expiration": _LATER, "conditions": [["content-length-range", 0]]},
+            None,
+            400,
+            "InvalidPolicyDocument",
+        ),
+        # a signed form without its signature field
+        ({"expiration": _LATER, "conditions": []}, "signature", 400, "InvalidArgument"),
+    ],
+)
+def test_post_form_with_malformed_policy(s3, bucket, server, policy, drop, status, code):
+    form = _signed_v2_form(policy)
+    form.pop(drop, None)
+    reply = requests.post(f"{server.endpoint}/{bucket}", data=form, files={"file": ("f", b"x")}, timeout=10)
+    assert (reply.status_code, f"<Code>{code}</Code>" in reply.text) == (status, True), reply.text
+    assert "Contents" not in s3.list_objects_v2(Bucket=bucket)
+
+
+def test_post_form_key_from_filename_meets_the_policy(s3, bucket, server):
+    # ${filename} is replaced before the conditions are checked, so starts-with sees the real key
+    policy = {"expiration": _LATER, "conditions": [{"bucket": bucket}, ["starts-with", "$key", "up/"]]}
+    form = _signed_v2_form(policy, key="up/${filename}")
+    reply = requests.post(
+        f"{server.endpoint}/{bucket}", data=form, files={"file": ("photo.jpg", b"jpg")}, timeout=10
+    )
+    assert reply.status_code == 204, reply.text
+    assert s3.get_object(Bucket=bucket, Key="up/photo.jpg")["Body"].read() == b"jpg"

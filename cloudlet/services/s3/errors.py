@@ -228,6 +228,10 @@ class MalformedPolicy(S3Error):
     code, status = "MalformedPolicy", 400
 
 
+class InvalidPolicyDocument(S3Error):
+    code, status = "InvalidPolicyDocument", 400
+
+
 class InvalidBucketState(S3Error):
     code, status = "InvalidBucketState", 409
 

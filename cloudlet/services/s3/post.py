@@ -24,7 +24,13 @@ from cloudlet.aws.serializing.values import xml_escape
 from cloudlet.edge.types import Headers, Principal, Request, RequestContext, Response
 from cloudlet.services.environment import Environment
 from cloudlet.services.s3 import blobs, store
-from cloudlet.services.s3.errors import AccessDenied, EntityTooLarge, EntityTooSmall, InvalidArgument
+from cloudlet.services.s3.errors import (
+    AccessDenied,
+    EntityTooLarge,
+    EntityTooSmall,
+    InvalidArgument,
+    InvalidPolicyDocument,
+)
 from cloudlet.services.s3.forms import FormReader, boundary_of
 from cloudlet.services.s3.metadata import DEFAULT_CONTENT_TYPE, canned_acl, storage_class
 
@@ -53,37 +59,69 @@ class PostPolicy:
             self.document = json.loads(base64.b64decode(encoded, validate=True))
         except (binascii.Error, ValueError):
             raise InvalidArgument("Invalid Policy: Invalid JSON.", "policy", encoded[:100]) from None
-        self.conditions = self.document.get("conditions") or []
+        if not isinstance(self.document, dict):
+            raise InvalidPolicyDocument("Invalid Policy: Invalid JSON.")
+        # the document's own keys are case-sensitive: "CONDITIONS" is not "conditions"
+        self.conditions = self.document.get("conditions")
+        if not isinstance(self.conditions, list):
+            raise InvalidPolicyDocument("Invalid Policy: Policy missing conditions.")
 
     def check(self, fields: dict[str, str], bucket: str, now: float) -> tuple[int, int] | None:
-        expiration = self.document.get("expiration")
-        if expiration is None:
-            raise InvalidArgument("Invalid Policy: Policy missing expiration.", "policy", "")
-        if datetime.fromisoformat(expiration.replace("Z", "+00:00")).timestamp() < now:
+        if _expiry(self.document.get("expiration")) < now:
             raise AccessDenied("Invalid according to Policy: Policy expired.")
         values = {**fields, "bucket": bucket}
         named, size_range = {"bucket"}, None
         for condition in self.conditions:
             if isinstance(condition, dict):
+                if len(condition) != 1:
+                    raise InvalidPolicyDocument(
+                        "Invalid Policy: Invalid Simple-Condition: Simple-Conditions must have exactly "
+                        "one property specified."
+                    )
                 for name, expected in condition.items():
                     named.add(name.lower())
                     if values.get(name.lower()) != expected:
                         raise _policy_failed(f'["eq", "${name}", "{expected}"]')
-            elif condition and condition[0] == "content-length-range":
-                size_range = (int(condition[1]), int(condition[2]))
-            elif len(condition) == 3:
+            elif isinstance(condition, list) and condition and condition[0] == "content-length-range":
+                size_range = _length_range(condition)
+            elif isinstance(condition, list) and len(condition) == 3:
                 op, field, expected = condition
-                name = field.lstrip("$").lower()
+                name = str(field).lstrip("$").lower()
                 named.add(name)
                 value = values.get(name, "")
-                if (op == "eq" and value != expected) or (
-                    op == "starts-with" and not value.startswith(expected)
+                if (str(op).lower() == "eq" and value != expected) or (
+                    str(op).lower() == "starts-with" and not value.startswith(expected)
                 ):
                     raise _policy_failed(json.dumps(condition))
+            else:
+                raise InvalidPolicyDocument(f"Invalid Policy: Invalid Condition: {json.dumps(condition)}")
         for name in fields:
             if name not in named and name not in _EXEMPT and not name.startswith("x-ignore-"):
                 raise AccessDenied(f"Invalid according to Policy: Extra input fields: {name}")
         return size_range
+
+
+def _expiry(expiration: Any) -> float:
+    if expiration is None:
+        raise InvalidArgument("Invalid Policy: Policy missing expiration.", "policy", "")
+    try:
+        # AWS takes ISO 8601 in UTC ("2026-01-01T12:00:00.000Z"), nothing looser
+        if not isinstance(expiration, str) or not expiration.endswith("Z") or "T" not in expiration:
+            raise ValueError(expiration)
+        return datetime.fromisoformat(expiration[:-1] + "+00:00").timestamp()
+    except ValueError:
+        raise InvalidPolicyDocument(f"Invalid Policy: Invalid 'expiration' value: '{expiration}'") from None
+
+
+def _length_range(condition: list[Any]) -> tuple[int, int]:
+    bounds = condition[1:]
+    if len(bounds) != 2 or not all(
+        isinstance(b, int) or (isinstance(b, str) and b.isdigit()) for b in bounds
+    ):
+        raise InvalidPolicyDocument(
+            f"Invalid Policy: Invalid content-length-range condition: {json.dumps(condition)}"
+        )
+    return int(bounds[0]), int(bounds[1])
 
 
 class PostObjectUpload:
@@ -118,8 +156,9 @@ class PostObjectUpload:
                 "key",
                 "",
             )
+        fields["key"] = fields["key"].replace("${filename}", reader.filename)
         size_range = self._authenticate(ctx, fields, bucket_name)
-        key = fields["key"].replace("${filename}", reader.filename)
+        key = fields["key"]
         ctx.params = {"Bucket": bucket_name, "Key": key}
         provider = await self.env.registry.provider("s3")
         with self.env.store.read() as conn:
@@ -159,8 +198,18 @@ class PostObjectUpload:
                 code="InvalidAccessKeyId",
                 status=403,
             )
+        signature_field = "signature" if v2 else "x-amz-signature"
+        if signature_field not in fields:
+            raise InvalidArgument(
+                f"Bucket POST must contain a field named '{signature_field}'.  If it is specified, please "
+                "check the order of the fields.",
+                signature_field,
+                "",
+            )
         if v2:
-            digest = hmac.new(credential.secret_key.encode(), fields["policy"].encode(), hashlib.sha1).digest()
+            digest = hmac.new(
+                credential.secret_key.encode(), fields["policy"].encode(), hashlib.sha1
+            ).digest()
             expected, given = base64.b64encode(digest).decode(), fields.get("signature", "")
         else:
             expected = canonical.sign(
