@@ -18,9 +18,11 @@ Grammar (keywords are case-insensitive)::
 
 from __future__ import annotations
 
+import base64
 import itertools
 from typing import Any
 
+from cloudlet.services.dynamodb.attributes import sort_value
 from cloudlet.services.dynamodb.errors import ValidationException
 from cloudlet.services.dynamodb.expressions import ast
 from cloudlet.services.dynamodb.expressions.reserved import RESERVED_WORDS
@@ -172,14 +174,22 @@ class Parser:
         token = self.token
         if token.kind == "op" and token.text in COMPARATORS:
             self.advance()
-            return ast.Compare(token.text, left, self.operand())
+            right = self.operand()
+            self._check_distinct(token.text, left, (right,))
+            if token.text not in ("=", "<>"):
+                self._check_ordered(token.text, (left, right))
+            return ast.Compare(token.text, left, right)
         if self.at_keyword("BETWEEN"):
             self.advance()
             low = self.operand()
             if not self.at_keyword("AND"):
                 raise self.error()
             self.advance()
-            return ast.Between(left, low, self.operand())
+            high = self.operand()
+            self._check_distinct("BETWEEN", left, (low, high))
+            self._check_ordered("BETWEEN", (left, low, high))
+            self._check_bounds(low, high)
+            return ast.Between(left, low, high)
         if self.at_keyword("IN"):
             self.advance()
             self.expect_op("(")
@@ -192,6 +202,7 @@ class Parser:
                 raise self.fail(
                     f"The IN operator is provided with too many operands; number of operands: {len(choices)}"
                 )
+            self._check_distinct("IN", left, choices)
             return ast.In(left, tuple(choices))
         raise self.error()
 
@@ -230,16 +241,18 @@ class Parser:
                 f" number of operands: {len(args)}"
             )
         first = args[0]
+        # attribute_type also takes a value (:v) as its first operand, documentation aside.
         if name in (
             "attribute_exists",
             "attribute_not_exists",
-            "attribute_type",
             "if_not_exists",
             "size",
         ) and not isinstance(first, ast.Path):
             raise self.fail(f"Operator or function requires a document path; operator or function: {name}")
         if name == "attribute_type":
             self._check_type_name(args[1])
+        if name in CONDITION_FUNCTIONS:
+            self._check_distinct(name, first, args[1:])
         if name == "begins_with":
             for arg in args:
                 if isinstance(arg, ast.Value) and next(iter(arg.value)) not in ("S", "B"):
@@ -248,6 +261,41 @@ class Parser:
                         f" begins_with, operand type: {next(iter(arg.value))}"
                     )
         return ast.Call(name, tuple(args))
+
+    def _check_distinct(self, operator: str, first: Any, rest: Any) -> None:
+        """`a = a`, `a BETWEEN a AND :x`, `begins_with(a, a)`: AWS refuses them as written."""
+        if isinstance(first, ast.Path) and first in rest:
+            raise self.fail(
+                "The first operand must be distinct from the remaining operands for this operator or"
+                f" function; operator: {operator}, first operand: {first}"
+            )
+
+    def _check_ordered(self, operator: str, operands: tuple[Any, ...]) -> None:
+        """Order comparisons take strings, numbers and binaries; a constant of another type is an
+        error in the request (an attribute of another type only makes the condition false)."""
+        for operand in operands:
+            if isinstance(operand, ast.Value) and next(iter(operand.value)) not in ("S", "N", "B"):
+                raise self.fail(
+                    f"Incorrect operand type for operator or function; operator or function: {operator},"
+                    f" operand type: {next(iter(operand.value))}"
+                )
+
+    def _check_bounds(self, low: Any, high: Any) -> None:
+        if not (isinstance(low, ast.Value) and isinstance(high, ast.Value)):
+            return
+        low_key, high_key = sort_value(low.value), sort_value(high.value)
+        if low_key is None or high_key is None:
+            return
+        if low_key[0] != high_key[0]:
+            problem = "requires same data type for lower and upper bounds"
+        elif low_key[1] > high_key[1]:
+            problem = "requires upper bound to be greater than or equal to lower bound"
+        else:
+            return
+        raise self.fail(
+            f"The BETWEEN operator {problem}; lower bound operand: AttributeValue: {_shown(low.value)},"
+            f" upper bound operand: AttributeValue: {_shown(high.value)}"
+        )
 
     def _check_type_name(self, arg: Any) -> None:
         types = ("S", "SS", "N", "NS", "B", "BS", "BOOL", "NULL", "L", "M")
@@ -369,6 +417,14 @@ TYPE_NAMES = {
     "NS": "SET",
     "BS": "SET",
 }
+
+
+def _shown(value: dict[str, Any]) -> str:
+    """A value as AWS prints it in an error: {N:2}, {S:dog}, {B:<base64>}."""
+    ((kind, data),) = value.items()
+    if kind == "B":
+        data = base64.b64encode(bytes(data)).decode()
+    return f"{{{kind}:{data}}}"
 
 
 def parse_condition(source: str, placeholders: Placeholders, label: str = "ConditionExpression") -> Any:
