@@ -179,6 +179,24 @@ def test_a_public_read_object_acl_is_enough(s3, anonymous, bucket):
         anonymous.get_object(Bucket=bucket, Key="private")
 
 
+def test_a_missing_key_in_a_listable_bucket_is_404_to_anyone(s3, anonymous, bucket):
+    # who may list the bucket may learn a key is not there; who may not, gets 403
+    with pytest.raises(ClientError) as exc:
+        anonymous.get_object(Bucket=bucket, Key="gone")
+    assert _error(exc)[0] == "AccessDenied"
+    s3.put_bucket_acl(Bucket=bucket, ACL="public-read")
+    with pytest.raises(ClientError) as exc:
+        anonymous.get_object(Bucket=bucket, Key="gone")
+    assert _error(exc)[0] == "NoSuchKey"
+    with pytest.raises(ClientError) as exc:
+        anonymous.head_object(Bucket=bucket, Key="gone")
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    s3.put_object(Bucket=bucket, Key="private", Body=b"q")  # an existing key keeps its own ACL
+    with pytest.raises(ClientError) as exc:
+        anonymous.get_object(Bucket=bucket, Key="private")
+    assert _error(exc)[0] == "AccessDenied"
+
+
 def test_block_public_access(s3, anonymous, bucket):
     s3.put_object(Bucket=bucket, Key="k", Body=b"v", ACL="public-read")
     s3.put_public_access_block(

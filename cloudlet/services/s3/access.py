@@ -156,15 +156,19 @@ def _acl_grants(conn: sqlite3.Connection, bucket: store.Bucket, action: str, key
         return True
     if acl == "public-read-write" and action in _ACL_WRITE_ACTIONS:
         return True
-    # An object's own ACL decides who reads it.
-    return action == "s3:GetObject" and key is not None and _object_acl(conn, bucket.name, key) in _ACL_READ
+    if action != "s3:GetObject" or key is None:
+        return False
+    # An object's own ACL decides who reads it. A key that is not there has no ACL: whoever the
+    # bucket's ACL lets list may learn that it is missing (404 NoSuchKey rather than 403).
+    row = _object_acl(conn, bucket.name, key)
+    return row[0] in _ACL_READ if row is not None else acl in _ACL_READ
 
 
-def _object_acl(conn: sqlite3.Connection, bucket: str, key: str) -> str | None:
-    row = conn.execute(
+def _object_acl(conn: sqlite3.Connection, bucket: str, key: str) -> tuple[str | None] | None:
+    """The latest version's ACL, in a row (None: no such key)."""
+    return conn.execute(
         "SELECT acl FROM s3_objects WHERE bucket = ? AND key = ? AND latest = 1", (bucket, key)
     ).fetchone()
-    return row[0] if row else None
 
 
 def principal_of(ctx: RequestContext) -> policy.PolicyPrincipal:
