@@ -122,6 +122,27 @@ def test_bucket_acl(s3, bucket, endpoint):
     assert _anonymous_get(f"{endpoint}/{bucket}?list-type=2") == 200
 
 
+def test_bucket_acl_from_a_grant_list(s3, bucket):
+    acl = s3.get_bucket_acl(Bucket=bucket)
+    everyone = {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"}
+    grants = [*acl["Grants"], {"Grantee": everyone, "Permission": "READ"}]
+    grants.append({"Grantee": everyone, "Permission": "WRITE"})
+    s3.put_bucket_acl(Bucket=bucket, AccessControlPolicy={"Owner": acl["Owner"], "Grants": grants})
+    permissions = [g["Permission"] for g in s3.get_bucket_acl(Bucket=bucket)["Grants"]]
+    assert sorted(permissions) == ["FULL_CONTROL", "READ", "WRITE"]
+    # a canonical user id is 64 hex digits; anything else is refused, not stored
+    stranger = {"Grantee": {"Type": "CanonicalUser", "ID": "_foo"}, "Permission": "READ"}
+    with pytest.raises(ClientError) as exc:
+        s3.put_bucket_acl(Bucket=bucket, AccessControlPolicy={"Owner": acl["Owner"], "Grants": [stranger]})
+    assert _code(exc) == "InvalidArgument"
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    with pytest.raises(ClientError) as exc:
+        s3.put_object_acl(
+            Bucket=bucket, Key="k", AccessControlPolicy={"Owner": acl["Owner"], "Grants": [stranger]}
+        )
+    assert _code(exc) == "InvalidArgument"
+
+
 def test_notification_validation(s3, bucket):
     with pytest.raises(ClientError) as exc:
         s3.put_bucket_notification_configuration(

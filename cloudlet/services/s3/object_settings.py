@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from cloudlet.edge.types import RequestContext
 from cloudlet.services.s3 import store
 from cloudlet.services.s3.common import S3Operations, account_id_canonical, owner_of, timestamp
+from cloudlet.services.s3.errors import InvalidArgument
 from cloudlet.services.s3.metadata import canned_acl, check_tags, tag_set
 from cloudlet.services.s3.notifications import record_event
 from cloudlet.services.s3.objects import check_version_id
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
+_CANONICAL_ID = re.compile("[0-9a-f]{64}")
 
 
 def acl_grants(acl: str | None, account_id: str) -> list[dict[str, Any]]:
@@ -37,12 +40,19 @@ def acl_grants(acl: str | None, account_id: str) -> list[dict[str, Any]]:
 
 def canned_from_policy(policy: dict[str, Any] | None) -> str:
     """The canned ACL an AccessControlPolicy amounts to (what access checks use)."""
-    uris = {
-        (g.get("Grantee") or {}).get("URI"): g.get("Permission") for g in (policy or {}).get("Grants") or []
-    }
-    if uris.get(ALL_USERS) in ("READ", "FULL_CONTROL"):
+    granted: dict[str, set[str]] = {}
+    for grant in (policy or {}).get("Grants") or []:
+        grantee = grant.get("Grantee") or {}
+        user_id = grantee.get("ID")
+        if grantee.get("Type") == "CanonicalUser" and not _CANONICAL_ID.fullmatch(user_id or ""):
+            raise InvalidArgument("Invalid id", "CanonicalUser/ID", user_id)
+        granted.setdefault(grantee.get("URI"), set()).add(grant.get("Permission") or "")
+    everyone = granted.get(ALL_USERS, set())
+    if "FULL_CONTROL" in everyone or {"READ", "WRITE"} <= everyone:
+        return "public-read-write"
+    if "READ" in everyone:
         return "public-read"
-    if uris.get(AUTHENTICATED_USERS) == "READ":
+    if "READ" in granted.get(AUTHENTICATED_USERS, set()):
         return "authenticated-read"
     return "private"
 
