@@ -113,7 +113,7 @@ def plan_update(conn: sqlite3.Connection, table: Table, params: dict[str, Any]) 
     update = expressions.update
     if update is not None:
         check_key_untouched(table, update.paths())
-        new = check_item(apply(update, old if old is not None else key_item))
+        new = check_item(apply(update, old if old is not None else key_item, exists=old is not None))
         if item_size(new) > MAX_ITEM_SIZE:
             raise ItemValidationException("Item size to update has exceeded the maximum allowed size")
         if old is None and not update.creates():

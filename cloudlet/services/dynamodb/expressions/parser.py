@@ -458,3 +458,18 @@ def check_overlaps(paths: list[ast.Path], fail: Any) -> None:
                 "Two document paths overlap with each other; must remove or rewrite one of these paths;"
                 f" path one: {first}, path two: {second}"
             )
+    for position, first in enumerate(paths):
+        for second in paths[position + 1 :]:
+            if _conflict(first.elements, second.elements):
+                raise fail(
+                    "Two document paths conflict with each other; must remove or rewrite one of these"
+                    f" paths; path one: {first}, path two: {second}"
+                )
+
+
+def _conflict(one: tuple[Any, ...], two: tuple[Any, ...]) -> bool:
+    """One path uses an attribute as a map (a.b) where the other uses it as a list (a[1])."""
+    for left, right in zip(one, two, strict=False):
+        if left != right:
+            return isinstance(left, int) != isinstance(right, int)
+    return False

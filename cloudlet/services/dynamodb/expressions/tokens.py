@@ -13,9 +13,10 @@ _TOKEN = re.compile(
     (?P<space>\s+)
   | (?P<name_ref>\#[A-Za-z0-9_]+)
   | (?P<value_ref>:[A-Za-z0-9_]+)
-  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<name>[A-Za-z][A-Za-z0-9_]*)
   | (?P<number>[0-9]+)
   | (?P<op><>|<=|>=|[=<>(),.\[\]+-])
+  | (?P<stray>_)  # a name starts with a letter: "_a" is "_" then "a", a syntax error
 """,
     re.VERBOSE,
 )

@@ -17,21 +17,29 @@ _MISSING = "The provided expression refers to an attribute that does not exist i
 _LEGACY_MISMATCH = "Type mismatch for attribute to update"
 
 
-def apply(update: ast.Update, item: Item) -> Item:
-    """The updated copy of `item` (the original is untouched)."""
+def apply(update: ast.Update, item: Item, exists: bool = True) -> Item:
+    """The updated copy of `item` (the original is untouched).
+
+    `exists` is False when `item` is only the key of a missing item: AWS then lets REMOVE take a
+    path through attributes that are not there, which it refuses on a stored item."""
     values = [(path, _value(term, item)) for path, term in update.sets]
     result = copy.deepcopy(item)
-    for path, value in values:
+    # Entries past a list's end are appended in index order, whatever the expression's order.
+    for path, value in sorted(values, key=lambda entry: _index_order(entry[0])):
         _set(result, path, value)
     # List entries go last to first, so each index still means what the expression meant.
     for path in sorted(update.removes, key=_removal_order, reverse=True):
-        _remove(result, path)
+        _remove(result, path, strict=exists)
     mismatch = _LEGACY_MISMATCH if update.legacy else _WRONG_TYPE
     for path, value in update.adds:
         _add(result, path, value.value, resolve(path, item), mismatch)
     for path, value in update.deletes:
         _delete(result, path, value.value, resolve(path, item), mismatch)
     return result
+
+
+def _index_order(path: ast.Path) -> tuple[Any, ...]:
+    return tuple((1, e) if isinstance(e, int) else (0, "") for e in path.elements)
 
 
 def _removal_order(path: ast.Path) -> tuple[Any, ...]:
@@ -100,8 +108,10 @@ def _set(item: Item, path: ast.Path, value: AttributeValue) -> None:
         container[last] = value
 
 
-def _remove(item: Item, path: ast.Path) -> None:
+def _remove(item: Item, path: ast.Path, strict: bool = False) -> None:
     container = _parent(item, path, create=False)
+    if container is None and strict:
+        raise ItemValidationException(_INVALID_PATH)
     last = path.elements[-1]
     if isinstance(container, list):
         if last < len(container):
