@@ -176,3 +176,36 @@ def test_item_dependent_validation_cancels_the_transaction(ddb, table, error_of)
     assert error["Message"].startswith(
         "Invalid UpdateExpression: An expression attribute value used in expression is not defined"
     )
+
+
+def test_a_key_that_does_not_fit_cancels_before_any_condition(ddb, table, error_of):
+    error = error_of(
+        ddb.transact_write_items,
+        TransactItems=[
+            {"ConditionCheck": {"TableName": table, "Key": k("absent"), "ConditionExpression": "attribute_exists(pk)"}},
+            {"Put": {"TableName": table, "Item": {"pk": {"N": "7"}}}},
+            {"Put": {"TableName": table, "Item": {"pk": {"N": "8"}}}},
+            {"Put": {"TableName": table, "Item": k("fine")}},
+        ],
+    )
+    assert error["Code"] == "TransactionCanceledException"
+    # Only the first misfit is reported; the false condition before it is not even evaluated.
+    assert error["CancellationReasons"] == [
+        {"Code": "None"},
+        {
+            "Code": "ValidationError",
+            "Message": "One or more parameter values were invalid: Type mismatch for key pk expected: S actual: N",
+        },
+        {"Code": "None"},
+        {"Code": "None"},
+    ]
+    assert "Item" not in ddb.get_item(TableName=table, Key=k("fine"))
+
+
+def test_a_transaction_payload_is_limited_to_4_mb(ddb, table, error_of):
+    big = {"S": "x" * 100_000}
+    actions = [{"Put": {"TableName": table, "Item": {**k(f"big-{i}"), "v": big}}} for i in range(45)]
+    error = error_of(ddb.transact_write_items, TransactItems=actions)
+    assert error["Code"] == "ValidationException"
+    assert "size cannot exceed 4 MB" in error["Message"]
+    ddb.transact_write_items(TransactItems=actions[:35])

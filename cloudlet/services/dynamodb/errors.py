@@ -16,6 +16,12 @@ class ItemValidationException(ValidationException):
     to) rather than on the request alone: in a transaction it cancels with reason ValidationError."""
 
 
+class KeyValidationException(ItemValidationException):
+    """A key that does not fit the table (missing, of the wrong type, empty, too long): a
+    transaction checks every action's key first, and the first misfit cancels it before any
+    condition is evaluated."""
+
+
 class ResourceNotFoundException(ServiceError):
     code, status = "ResourceNotFoundException", 400
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from cloudlet.services.dynamodb import keys
 from cloudlet.services.dynamodb.attributes import AttributeValue, Item
-from cloudlet.services.dynamodb.errors import ValidationException, invalid
+from cloudlet.services.dynamodb.errors import KeyValidationException, ValidationException, invalid
 from cloudlet.services.dynamodb.store import Key
 
 MAX_PARTITION_KEY = 2048
@@ -67,10 +67,10 @@ class Table:
         """The stored key of a request's `Key`, which must be exactly the table's key."""
         names = self.key_names()
         if len(key) != len(names) or any(name not in key for name in names):
-            raise ValidationException("The provided key element does not match the schema")
+            raise KeyValidationException("The provided key element does not match the schema")
         for attribute in self._key_attributes():
             if set(key[attribute.name]) != {attribute.kind}:
-                raise ValidationException("The provided key element does not match the schema")
+                raise KeyValidationException("The provided key element does not match the schema")
         return self.key_of_item(key)
 
     def key_of_item(self, item: Item) -> Key:
@@ -121,20 +121,20 @@ class Table:
 def _key_bytes(attribute: KeyAttribute, item: Item, limit: int, role: str) -> bytes:
     value: AttributeValue | None = item.get(attribute.name)
     if value is None:
-        raise invalid(f"Missing the key {attribute.name} in the item")
+        raise _key_invalid(f"Missing the key {attribute.name} in the item")
     if attribute.kind not in value:
-        raise invalid(
+        raise _key_invalid(
             f"Type mismatch for key {attribute.name} expected: {attribute.kind} actual: {next(iter(value))}"
         )
     encoded = keys.encode(attribute.kind, value)
     if not encoded:
-        raise ValidationException(
+        raise KeyValidationException(
             "One or more parameter values are not valid. The AttributeValue for a key"
             f" attribute cannot contain an empty {'string' if attribute.kind == 'S' else 'binary'}"
             f" value. Key: {attribute.name}"
         )
     if len(encoded) > limit and attribute.kind != "N":
-        raise ValidationException(
+        raise KeyValidationException(
             # AWS's wording, missing space included: clients match on it.
             f"One or more parameter values were invalid: Size of hashkey has exceeded the"
             f" maximum size limit of{limit} bytes"
@@ -143,6 +143,10 @@ def _key_bytes(attribute: KeyAttribute, item: Item, limit: int, role: str) -> by
             f" has exceeded the size limit of {limit} bytes"
         )
     return encoded
+
+
+def _key_invalid(message: str) -> KeyValidationException:
+    return KeyValidationException(f"One or more parameter values were invalid: {message}")
 
 
 def key_schema(

@@ -14,11 +14,12 @@ from collections.abc import Callable
 from typing import Any
 
 from cloudlet.services.dynamodb import capacity, item_collections, items, store, tables
-from cloudlet.services.dynamodb.attributes import item_size
+from cloudlet.services.dynamodb.attributes import check_item, item_size
 from cloudlet.services.dynamodb.errors import (
     ConditionalCheckFailedException,
     IdempotentParameterMismatchException,
     ItemValidationException,
+    KeyValidationException,
     TransactionCanceledException,
     ValidationException,
 )
@@ -26,6 +27,7 @@ from cloudlet.services.dynamodb.schema import Table
 
 TOKEN_LIFETIME = 600.0
 MAX_ACTIONS = 100
+MAX_PAYLOAD = 4 * 1024 * 1024
 _PLANNERS: dict[str, Callable[..., items.Plan]] = {
     "Put": items.plan_put,
     "Update": items.plan_update,
@@ -43,11 +45,12 @@ def write(
     token = params.get("ClientRequestToken")
     if token and seen_token(conn, account, region, token, actions, now):
         return _output(params, [])
+    bodies = [(kind, body, tables.find_for_data(conn, account, region, body["TableName"]))
+              for action in actions for kind, body in action.items()]
+    _check_keys(bodies)
     plans, reasons, failed = [], [], False
     seen_keys: set[tuple[int, Any]] = set()
-    for action in actions:
-        ((kind, body),) = action.items()
-        table = tables.find_for_data(conn, account, region, body["TableName"])
+    for kind, body, table in bodies:
         try:
             plan = _PLANNERS[kind](conn, table, body)
         except ConditionalCheckFailedException as exc:
@@ -77,6 +80,23 @@ def write(
     if metrics:
         result["ItemCollectionMetrics"] = metrics
     return result
+
+
+def _check_keys(bodies: list[tuple[str, dict[str, Any], Table]]) -> None:
+    """Before any condition: the payload's size, and every action's key against its table. The
+    first key that does not fit cancels the transaction; the other actions report None."""
+    size = 0
+    for position, (kind, body, table) in enumerate(bodies):
+        given = check_item(body["Item"] if kind == "Put" else body["Key"])
+        size += item_size(given)
+        try:
+            table.key_of_item(given) if kind == "Put" else table.key_of_request(given)
+        except KeyValidationException as exc:
+            reasons: list[dict[str, Any]] = [{"Code": "None"} for _ in bodies]
+            reasons[position] = {"Code": "ValidationError", "Message": exc.message}
+            raise TransactionCanceledException(reasons) from None
+    if size > MAX_PAYLOAD:
+        raise ValidationException("Transaction request payload size cannot exceed 4 MB")
 
 
 def seen_token(
