@@ -190,3 +190,45 @@ def test_aws_cli_cp_sync_ls_rm(endpoint, s3, bucket, tmp_path):
     assert "Contents" not in s3.list_objects_v2(Bucket=bucket)
     out = _aws(endpoint, "s3api", "head-bucket", "--bucket", bucket)
     assert out.returncode == 0
+
+
+def test_upload_part_copy_range_must_lie_within_the_source(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="five", Body=b"12345")
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="dst")["UploadId"]
+
+    def copy(source_range: str) -> str:
+        with pytest.raises(ClientError) as exc:
+            s3.upload_part_copy(
+                Bucket=bucket,
+                Key="dst",
+                UploadId=uid,
+                PartNumber=1,
+                CopySource=f"{bucket}/five",
+                CopySourceRange=source_range,
+            )
+        return _code(exc)
+
+    # not trimmed to the source's size as a GET's Range is
+    assert copy("bytes=0-5") == "InvalidRange"
+    # both ends are required
+    assert copy("bytes=0-") == "InvalidArgument"
+    assert copy("bytes=-3") == "InvalidArgument"
+
+
+def test_a_retried_complete_answers_as_the_first(s3, bucket):
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key="k", UploadId=uid, PartNumber=1, Body=b"only part")["ETag"]
+    parts = {"Parts": [{"PartNumber": 1, "ETag": etag}]}
+    first = s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=uid, MultipartUpload=parts)
+    # a client that lost the first answer and sends the request again gets the same one
+    again = s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=uid, MultipartUpload=parts)
+    assert (again["ETag"], again["Key"]) == (first["ETag"], "k")
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"only part"
+    # once the key holds something else, the upload is gone for good
+    s3.put_object(Bucket=bucket, Key="k", Body=b"replaced")
+    with pytest.raises(ClientError) as exc:
+        s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=uid, MultipartUpload=parts)
+    assert _code(exc) == "NoSuchUpload"
+    with pytest.raises(ClientError) as exc:
+        s3.abort_multipart_upload(Bucket=bucket, Key="k", UploadId=uid)
+    assert _code(exc) == "NoSuchUpload"

@@ -197,6 +197,21 @@ def test_a_missing_key_in_a_listable_bucket_is_404_to_anyone(s3, anonymous, buck
     assert _error(exc)[0] == "AccessDenied"
 
 
+def test_a_public_read_write_bucket_lets_others_upload_in_parts(s3, other, bucket):
+    # READ in the bucket's ACL lets another account list the uploads in progress, and who
+    # started an upload may abort it
+    s3.put_bucket_acl(Bucket=bucket, ACL="public-read-write")
+    mine = s3.create_multipart_upload(Bucket=bucket, Key="mine")["UploadId"]
+    theirs = other.create_multipart_upload(Bucket=bucket, Key="theirs")["UploadId"]
+    listed = other.list_multipart_uploads(Bucket=bucket)["Uploads"]
+    assert [(u["Key"], u["UploadId"]) for u in listed] == [("mine", mine), ("theirs", theirs)]
+    other.abort_multipart_upload(Bucket=bucket, Key="theirs", UploadId=theirs)
+    with pytest.raises(ClientError) as exc:
+        other.abort_multipart_upload(Bucket=bucket, Key="mine", UploadId=mine)
+    assert _error(exc)[0] == "AccessDenied"
+    assert [u["Key"] for u in s3.list_multipart_uploads(Bucket=bucket)["Uploads"]] == ["mine"]
+
+
 def test_block_public_access(s3, anonymous, bucket):
     s3.put_object(Bucket=bucket, Key="k", Body=b"v", ACL="public-read")
     s3.put_public_access_block(

@@ -68,6 +68,8 @@ _ACTIONS = {
 _POLICY_OPERATIONS = frozenset({"GetBucketPolicy", "PutBucketPolicy", "DeleteBucketPolicy"})
 _ACL_READ = ("public-read", "public-read-write")
 _ACL_WRITE_ACTIONS = ("s3:PutObject", "s3:DeleteObject")
+# what READ on a bucket's ACL grants (AWS's mapping of ACL permissions to policy actions)
+_ACL_LIST_ACTIONS = ("s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUploads")
 
 
 @dataclass
@@ -152,7 +154,7 @@ def _restricted(
 
 def _acl_grants(conn: sqlite3.Connection, bucket: store.Bucket, action: str, key: str | None) -> bool:
     acl = store.get_config(conn, bucket.name, "acl")
-    if acl in _ACL_READ and action == "s3:ListBucket":
+    if acl in _ACL_READ and action in _ACL_LIST_ACTIONS:
         return True
     if acl == "public-read-write" and action in _ACL_WRITE_ACTIONS:
         return True

@@ -9,6 +9,7 @@ from typing import Any
 from cloudlet.services.s3.errors import InvalidRange, NoSuchKey, NotModified, PreconditionFailed
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_COPY_RANGE = re.compile(r"^bytes=(\d+)-(\d+)$")
 
 
 def _etags(header: str) -> list[str]:
@@ -82,3 +83,17 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     if start >= size:
         raise InvalidRange(header, size)
     return start, end
+
+
+def copy_range(header: str, size: int) -> tuple[int, int] | None:
+    """(first, last) of an x-amz-copy-source-range, which names both ends; None if malformed.
+
+    Unlike a GET's Range, a last byte past the source's end is not trimmed: it is 416.
+    """
+    match = _COPY_RANGE.match(header.strip())
+    if match is None:
+        return None
+    first, last = int(match.group(1)), int(match.group(2))
+    if first > last or last >= size:
+        raise InvalidRange(header, size)
+    return first, last

@@ -15,12 +15,14 @@ from cloudlet.edge.types import RequestContext
 from cloudlet.services.s3 import blobs, conditions, integrity, store
 from cloudlet.services.s3.common import S3Operations, owner_of, refuse_body, timestamp
 from cloudlet.services.s3.errors import (
+    AccessDenied,
     EntityTooSmall,
     InvalidArgument,
     InvalidPart,
     InvalidPartOrder,
     InvalidRequest,
     MalformedXML,
+    NoSuchBucket,
     NoSuchUpload,
 )
 from cloudlet.services.s3.metadata import canned_acl, object_headers, parse_tagging, storage_class
@@ -52,6 +54,16 @@ def _checksum_type(algorithm: str | None, requested: str | None) -> str | None:
     return kind
 
 
+def _initiated_by_caller(ctx: RequestContext, upload: store.Upload | None) -> bool:
+    """Whoever started an upload may list its parts and abort it, whatever else it may do."""
+    return (
+        upload is not None
+        and ctx.operation in ("AbortMultipartUpload", "ListParts")
+        and ctx.principal is not None
+        and ctx.principal.account_id == upload.owner
+    )
+
+
 def multipart_etag(md5s: list[str]) -> str:
     digest = hashlib.md5(b"".join(bytes.fromhex(m) for m in md5s)).hexdigest()
     return f'"{digest}-{len(md5s)}"'
@@ -59,8 +71,12 @@ def multipart_etag(md5s: list[str]) -> str:
 
 class MultipartOperations(S3Operations):
     def _upload(self, conn: Any, ctx: RequestContext, params: dict[str, Any]) -> store.Upload:
-        self.bucket(conn, ctx, params["Bucket"])
+        bucket = store.find_bucket(conn, params["Bucket"])
+        if bucket is None:
+            raise NoSuchBucket(params["Bucket"])
         upload = store.find_upload(conn, params["UploadId"])
+        if not self.allowed(conn, ctx, bucket) and not _initiated_by_caller(ctx, upload):
+            raise AccessDenied()
         if upload is None or upload.bucket != params["Bucket"] or upload.key != params["Key"]:
             raise NoSuchUpload(params["UploadId"])
         return upload
@@ -141,7 +157,7 @@ class MultipartOperations(S3Operations):
         conditions.check_read(params, source.etag, source.modified, prefix="CopySource")
         first, last = 0, source.size - 1
         if params.get("CopySourceRange"):
-            span = conditions.byte_range(params["CopySourceRange"], source.size)
+            span = conditions.copy_range(params["CopySourceRange"], source.size)
             if span is None:
                 raise InvalidArgument(
                     "The x-amz-copy-source-range value must be of the form bytes=first-last where "
@@ -168,7 +184,13 @@ class MultipartOperations(S3Operations):
         if not requested:
             raise MalformedXML()
         with self.env.store.read() as conn:
-            upload = self._upload(conn, ctx, params)
+            try:
+                upload = self._upload(conn, ctx, params)
+            except NoSuchUpload:
+                done = self._completed(conn, params, requested)
+                if done is None:
+                    raise
+                return done
             stored = {p.number: p for p in store.list_parts(conn, upload.upload_id)}
         parts = _chosen_parts(requested, stored)
         if params.get("MpuObjectSize") is not None and params["MpuObjectSize"] != sum(p.size for p in parts):
@@ -211,6 +233,29 @@ class MultipartOperations(S3Operations):
         if upload.checksum_algorithm and obj.checksum:
             output.update(integrity.checksum_output(obj.checksum))
         return output
+
+    def _completed(
+        self, conn: Any, params: dict[str, Any], requested: list[dict[str, Any]]
+    ) -> dict[str, Any] | None:
+        """A retried CompleteMultipartUpload: S3 answers it as it answered the first call while
+        the object that upload made is still the key's current version."""
+        obj = store.find_object(conn, params["Bucket"], params["Key"])
+        etags = [str(p.get("ETag") or "").strip('"') for p in requested]
+        if obj is None or obj.delete_marker:
+            return None
+        try:
+            if obj.etag != multipart_etag(etags):
+                return None
+        except ValueError:  # not an ETag S3 made
+            return None
+        bucket = store.find_bucket(conn, params["Bucket"])
+        return {
+            "Bucket": obj.bucket,
+            "Key": obj.key,
+            "ETag": obj.etag,
+            "Location": f"/{obj.bucket}/{obj.key}",
+            "VersionId": self.shown_version(bucket, obj.version_id) if bucket else None,
+        }
 
     def abort_multipart_upload(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         with self.env.store.db() as conn:
