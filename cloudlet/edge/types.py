@@ -201,9 +201,10 @@ class Principal:
 
 
 def new_request_id() -> str:
-    """A version 4 UUID's text, as AWS request ids are, without building a uuid.UUID per request.
+    """A version 4 UUID's text, as AWS request ids (and message ids) are, without building a
+    uuid.UUID per call.
 
-    Request ids need to be unique, not secret: Python's generator (seeded from the OS in each
+    Such ids need to be unique, not secret: Python's generator (seeded from the OS in each
     process) spares a getrandom system call per request."""
     h = f"{_ids.getrandbits(128):032x}"
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"

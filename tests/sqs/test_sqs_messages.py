@@ -129,6 +129,19 @@ def test_size_limits(sqs, name):
                          MessageAttributes={"a" * 10: {"DataType": "String", "StringValue": "y" * 20}})
 
 
+def test_a_send_sees_queue_changes_made_just_before_it(sqs, name):
+    """Sends skip the queue lookup for a second; a change made through the server ends that at once."""
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="first")
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"DelaySeconds": "900"})
+    sqs.send_message(QueueUrl=url, MessageBody="delayed")
+    bodies = [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
+    assert bodies == ["first"]
+    sqs.delete_queue(QueueUrl=url)
+    with pytest.raises(sqs.exceptions.QueueDoesNotExist):
+        sqs.send_message(QueueUrl=url, MessageBody="gone")
+
+
 @pytest.mark.parametrize(("attributes", "expected"), [
     ({"AWS.bad": {"DataType": "String", "StringValue": "x"}}, "InvalidParameterValue"),
     ({"a..b": {"DataType": "String", "StringValue": "x"}}, "InvalidParameterValue"),

@@ -11,6 +11,7 @@ import base64
 import binascii
 import json
 import sqlite3
+import time
 from typing import Any
 
 from cloudlet.edge.types import RequestContext
@@ -40,6 +41,10 @@ from cloudlet.services.sqs.errors import (
 from cloudlet.services.sqs.waiting import Waiters
 
 PURGE_INTERVAL = 60.0
+# SQS takes up to 60 s to apply new attributes, or a deletion, everywhere; a process keeps a
+# queue's row this long (wall seconds) for sends, and drops it at once when it changes a queue.
+SEND_CACHE_SECONDS = 1.0
+SEND_CACHE_LIMIT = 1024
 MAX_VISIBILITY = 43_200
 MAX_BATCH_SIZE = 262_144
 
@@ -54,6 +59,8 @@ class SqsProvider(Provider):
         fallback = 0.05 if env.config.workers > 1 and not env.nudges.available else 0.5
         self.waiters = Waiters(env.clock, fallback=fallback, nudges=env.nudges)
         self.mover = moves.MoveRunner(env, self.waiters.notify)
+        self._send_cache: dict[tuple[str, str, str], tuple[store.Queue, float]] = {}
+        env.store.on_reset(self._send_cache.clear)
 
     async def start(self) -> None:
         with self.env.store.read() as conn:
@@ -74,6 +81,22 @@ class SqsProvider(Provider):
         access.check_caller(queue, ctx, ctx.operation or "", self.env.clock.now())
         return queue
 
+    def _queue_to_send(self, ctx: RequestContext, url: str) -> store.Queue:
+        """The queue a send names, looked up at most once a second (SEND_CACHE_SECONDS)."""
+        account_id, name = addressing.parse_queue_url(ctx, url)
+        key = (account_id, ctx.region, name)
+        entry = self._send_cache.get(key)
+        now = time.monotonic()
+        if entry is None or entry[1] < now:
+            queue = store.find_queue(self.env.store.query(), *key)
+            if queue is None:
+                raise QueueDoesNotExist()
+            if len(self._send_cache) >= SEND_CACHE_LIMIT:
+                self._send_cache.clear()
+            self._send_cache[key] = entry = (queue, now + SEND_CACHE_SECONDS)
+        access.check_caller(entry[0], ctx, ctx.operation or "", self.env.clock.now())
+        return entry[0]
+
     def _queue_by_arn(self, conn: sqlite3.Connection, arn: str) -> store.Queue:
         queue = store.find_queue_by_arn(conn, arn)
         if queue is None:
@@ -88,6 +111,7 @@ class SqsProvider(Provider):
     # -- queues ------------------------------------------------------------------------------
 
     def create_queue(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        self._send_cache.clear()
         name = params["QueueName"]
         arn = addressing.queue_arn(ctx.region, ctx.account_id, name)
         with self.env.store.db() as conn:
@@ -129,17 +153,20 @@ class SqsProvider(Provider):
         return {"Attributes": values} if values else {}
 
     def set_queue_attributes(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        self._send_cache.clear()
         with self.env.store.db() as conn:
             queue = self._queue(conn, ctx, params["QueueUrl"])
             queues.change(conn, queue, params.get("Attributes") or {}, self.env.clock.now())
         return {}
 
     def delete_queue(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        self._send_cache.clear()
         with self.env.store.db() as conn:
             store.delete_queue(conn, self._queue(conn, ctx, params["QueueUrl"]), self.env.clock.now())
         return {}
 
     def purge_queue(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        self._send_cache.clear()
         now = self.env.clock.now()
         with self.env.store.db() as conn:
             queue = self._queue(conn, ctx, params["QueueUrl"])
@@ -149,6 +176,7 @@ class SqsProvider(Provider):
         return {}
 
     def tag_queue(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        self._send_cache.clear()
         with self.env.store.db() as conn:
             queue = self._queue(conn, ctx, params["QueueUrl"])
             tags = {**queue.tags, **(params.get("Tags") or {})}
@@ -157,6 +185,7 @@ class SqsProvider(Provider):
         return {}
 
     def untag_queue(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        self._send_cache.clear()
         with self.env.store.db() as conn:
             queue = self._queue(conn, ctx, params["QueueUrl"])
             removed = set(params.get("TagKeys") or ())
@@ -169,6 +198,7 @@ class SqsProvider(Provider):
         return {"Tags": queue.tags} if queue.tags else {}
 
     def add_permission(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        self._send_cache.clear()
         with self.env.store.db() as conn:
             queue = self._queue(conn, ctx, params["QueueUrl"])
             updated = queues.add_permission(queue, params["Label"], params["AWSAccountIds"], params["Actions"])
@@ -176,6 +206,7 @@ class SqsProvider(Provider):
         return {}
 
     def remove_permission(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        self._send_cache.clear()
         with self.env.store.db() as conn:
             queue = self._queue(conn, ctx, params["QueueUrl"])
             updated = queues.remove_permission(queue, params["Label"])
@@ -187,7 +218,7 @@ class SqsProvider(Provider):
     def send_message(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         # Only the insert holds the write lock, which processes sharing the data directory take
         # in turn; a queue deleted meanwhile fails the insert's foreign key.
-        queue = self._queue(self.env.store.query(), ctx, params["QueueUrl"])
+        queue = self._queue_to_send(ctx, params["QueueUrl"])
         now = self.env.clock.now()
         message = sending.prepare(queue, params, self._sender(ctx), now)
         try:

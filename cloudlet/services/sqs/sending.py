@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
-import uuid
 from typing import Any
 
+from cloudlet.edge.types import new_request_id
 from cloudlet.services.sqs import messages, store
 from cloudlet.services.sqs.errors import InvalidParameterValue, MissingParameter
 
@@ -31,7 +31,7 @@ def prepare(queue: store.Queue, params: dict[str, Any], sender_id: str, now: flo
         raise InvalidParameterValue(f"One or more parameters are invalid. Reason: Message must be shorter than"
                                     f" {limit} bytes.")
     delay = _delay(queue, params.get("DelaySeconds"))
-    return store.NewMessage(str(uuid.uuid4()), body, messages.md5_hex(body.encode()), attributes,
+    return store.NewMessage(new_request_id(), body, messages.md5_hex(body.encode()), attributes,
                             {"SenderId": sender_id, **system}, sent_at=now, visible_at=now + delay)
 
 
