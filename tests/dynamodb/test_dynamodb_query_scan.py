@@ -277,3 +277,42 @@ def test_specific_attributes_need_a_projection(ddb, numbers, error_of):
     )
     reply = ddb.scan(TableName="numbers", Select="SPECIFIC_ATTRIBUTES", AttributesToGet=["odd"], Limit=1)
     assert set(reply["Items"][0]) <= {"odd"}
+
+
+def test_a_segment_refuses_a_start_key_outside_it(ddb, numbers, error_of):
+    start = {"pk": {"S": "p"}, "n": {"N": "1"}}
+    owners = [
+        s for s in range(4) if not error_of_or_none(ddb, Segment=s, TotalSegments=4, ExclusiveStartKey=start)
+    ]
+    assert len(owners) == 1  # the key's partition lies in exactly one of the segments
+    error = error_of(
+        ddb.scan, TableName="numbers", Segment=(owners[0] + 1) % 4, TotalSegments=4, ExclusiveStartKey=start
+    )
+    assert error["Message"] == (
+        "The provided Exclusive start key does not map to the provided Segment and TotalSegments values."
+    )
+
+
+def error_of_or_none(ddb, **kwargs):
+    try:
+        ddb.scan(TableName="numbers", **kwargs)
+    except ddb.exceptions.ClientError as exc:
+        return exc.response["Error"]
+    return None
+
+
+@pytest.mark.parametrize(
+    ("select", "given", "message"),
+    [
+        ("COUNT", {"ProjectionExpression": "n"}, "Cannot specify the ProjectionExpression when choosing to get only the Count"),
+        ("COUNT", {"AttributesToGet": ["n"]}, "Cannot specify the AttributesToGet when choosing to get only the Count"),
+        (
+            "ALL_ATTRIBUTES",
+            {"AttributesToGet": ["n"]},
+            "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not compatible with"
+            " AttributesToGet",
+        ),
+    ],
+)
+def test_select_names_the_projection_it_contradicts(ddb, numbers, error_of, select, given, message):
+    assert error_of(ddb.scan, TableName="numbers", Select=select, **given)["Message"] == message

@@ -93,6 +93,11 @@ def scan(conn: sqlite3.Connection, table: Table, params: dict[str, Any], now: fl
     start = None
     if params.get("ExclusiveStartKey"):
         start = start_position(table, index, params["ExclusiveStartKey"])
+        if not hashes[0] <= start[0] < hashes[1]:
+            raise ValidationException(
+                "The provided Exclusive start key does not map to the provided Segment and"
+                " TotalSegments values."
+            )
     rows = store.scan_range(conn, table.id, index.name if index else None, hashes, start)
     _check_specific(params, expressions, "")
     return page(conn, table, index, rows, params, expressions)
@@ -252,14 +257,12 @@ def _select(params: dict[str, Any], expressions: requests.Expressions, index: In
     if select == "SPECIFIC_ATTRIBUTES" and expressions.projection is None:
         return select
     if select != "SPECIFIC_ATTRIBUTES" and expressions.projection is not None:
+        given = "AttributesToGet" if params.get("AttributesToGet") is not None else "ProjectionExpression"
         raise ValidationException(
-            "Cannot specify the AttributesToGet when choosing to get only the Count"
+            f"Cannot specify the {given} when choosing to get only the Count"
             if select == "COUNT"
-            else "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not"
-            " compatible with ProjectionExpression"
-            if select == "ALL_ATTRIBUTES"
-            else "One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES"
-            " is not compatible with ProjectionExpression"
+            else f"One or more parameter values were invalid: Select type {select} is not"
+            f" compatible with {given}"
         )
     if select == "ALL_PROJECTED_ATTRIBUTES" and index is None:
         raise ValidationException(
