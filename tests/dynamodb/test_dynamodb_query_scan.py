@@ -126,6 +126,11 @@ def test_select_count_and_projection(ddb, numbers):
             {":a": {"N": "1"}, ":b": {"N": "5"}},
             "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to",
         ),
+        (
+            "pk = :p AND n.deep = :v",
+            {":v": {"N": "1"}},
+            "Invalid KeyConditionExpression: KeyConditionExpressions cannot have conditions on nested attributes",
+        ),
     ],
 )
 def test_key_condition_errors(ddb, numbers, error_of, condition, values, message):

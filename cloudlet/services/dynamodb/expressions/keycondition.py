@@ -98,7 +98,11 @@ _FLIPPED = {"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
 def _name(node: Any) -> str:
-    if not isinstance(node, ast.Path) or len(node.elements) != 1:
+    if isinstance(node, ast.Path) and len(node.elements) > 1:
+        raise ValidationException(
+            "Invalid KeyConditionExpression: KeyConditionExpressions cannot have conditions on nested attributes"
+        )
+    if not isinstance(node, ast.Path):
         raise ValidationException("Query key condition not supported")
     return str(node.elements[0])
 
