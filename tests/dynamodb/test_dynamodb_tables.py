@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from botocore.config import Config
 
 KEYS = [{"AttributeName": "pk", "KeyType": "HASH"}]
 DEFS = [{"AttributeName": "pk", "AttributeType": "S"}]
@@ -63,6 +64,20 @@ def test_create_existing_table_is_in_use(ddb, make_table, error_of):
             {"BillingMode": "PROVISIONED"},
             "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified",
         ),
+        (
+            {"AttributeDefinitions": [*DEFS, {"AttributeName": "pk", "AttributeType": "N"}]},
+            "One or more parameter values were invalid: Duplicate AttributeName pk in AttributeDefinitions",
+        ),
+        (
+            {"TableName": "xy"},
+            "1 validation error detected: Value 'xy' at 'tableName' failed to satisfy constraint: Member must have"
+            " length greater than or equal to 3",
+        ),
+        (
+            {"TableName": "a@b"},
+            "1 validation error detected: Value 'a@b' at 'tableName' failed to satisfy constraint: Member must"
+            " satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+        ),
     ],
 )
 def test_create_validation(ddb, kwargs, message, error_of):
@@ -76,6 +91,13 @@ def test_create_validation(ddb, kwargs, message, error_of):
     error = error_of(ddb.create_table, **params)
     assert error["Code"] == "ValidationException"
     assert error["Message"].startswith(message)
+
+
+def test_create_without_attribute_definitions_is_refused(client, error_of):
+    unchecked = client("dynamodb", config=Config(parameter_validation=False))
+    error = error_of(unchecked.create_table, TableName="no-definitions", KeySchema=KEYS, BillingMode="PAY_PER_REQUEST")
+    assert error["Code"] == "ValidationException"
+    assert "AttributeDefinitions" in error["Message"]
 
 
 def test_list_tables_paginates(ddb, make_table, error_of):

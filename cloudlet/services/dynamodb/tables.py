@@ -85,6 +85,7 @@ def save(conn: sqlite3.Connection, table: Table, meta: dict[str, Any]) -> Table:
 
 def create(conn: sqlite3.Connection, account: str, region: str, params: dict[str, Any], now: float) -> Table:
     name = params["TableName"]
+    check_name(name)
     if store.find_table(conn, account, region, name) is not None:
         raise ResourceInUseException(f"Table already exists: {name}")
     meta = _validated_meta(params, now)
@@ -97,8 +98,11 @@ def create(conn: sqlite3.Connection, account: str, region: str, params: dict[str
 
 
 def _validated_meta(params: dict[str, Any], now: float) -> dict[str, Any]:
-    definitions = params["AttributeDefinitions"]
+    definitions = params.get("AttributeDefinitions") or []
     defined = {entry["AttributeName"]: entry["AttributeType"] for entry in definitions}
+    if len(defined) != len(definitions):
+        twice = next(n for n in defined if sum(e["AttributeName"] == n for e in definitions) > 1)
+        raise invalid(f"Duplicate AttributeName {twice} in AttributeDefinitions")
     key_schema = params["KeySchema"]
     _check_key_schema(key_schema, "")
     lsis = params.get("LocalSecondaryIndexes") or []
