@@ -187,3 +187,53 @@ def test_expirations_emit_lifecycle_events(server, s3, client, bucket):
     assert _wait_for(received)
     assert records[0]["eventName"] == "LifecycleExpiration:Delete"
     assert records[0]["s3"]["object"]["key"] == "old.txt"
+
+
+def test_a_rule_without_an_id_is_given_one(s3, bucket):
+    rule = {"Status": "Enabled", "Filter": {"Prefix": "logs/"}, "Expiration": {"Days": 3}}
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [rule]})
+    (stored,) = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert stored["ID"] and stored["Expiration"] == {"Days": 3}
+
+
+def test_a_transition_date_must_be_midnight_utc(s3, bucket):
+    rule = {
+        "ID": "cold",
+        "Status": "Enabled",
+        "Filter": {"Prefix": ""},
+        "Transitions": [{"Date": "2030-01-01T12:00:00Z", "StorageClass": "GLACIER"}],
+    }
+    with pytest.raises(ClientError) as exc:
+        s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [rule]})
+    assert exc.value.response["Error"]["Code"] == "InvalidArgument"
+
+
+def _expiration(response) -> str | None:
+    return response["ResponseMetadata"]["HTTPHeaders"].get("x-amz-expiration")
+
+
+def test_writes_and_reads_say_when_a_rule_will_expire_the_object(s3, bucket):
+    rules = [
+        {"ID": "short", "Status": "Enabled", "Filter": {"Prefix": "tmp/"}, "Expiration": {"Days": 1}},
+        {
+            "ID": "tagged",
+            "Status": "Enabled",
+            "Filter": {"Tag": {"Key": "k", "Value": "v"}},
+            "Expiration": {"Days": 9},
+        },
+        {"ID": "off", "Status": "Disabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 1}},
+    ]
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": rules})
+    put = s3.put_object(Bucket=bucket, Key="tmp/a", Body=b"x")
+    modified = s3.head_object(Bucket=bucket, Key="tmp/a")["LastModified"].timestamp()
+    # the midnight UTC after the object is a day old, and the rule that decides it
+    midnight = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime((modified // DAY + 2) * DAY))
+    header = f'expiry-date="{midnight}", rule-id="short"'
+    assert put["Expiration"] == header
+    assert _expiration(s3.head_object(Bucket=bucket, Key="tmp/a")) == header
+    assert _expiration(s3.get_object(Bucket=bucket, Key="tmp/a")) == header
+    # no enabled rule selects it: no header; a tag that a rule names: that rule's
+    s3.put_object(Bucket=bucket, Key="kept", Body=b"x")
+    assert _expiration(s3.head_object(Bucket=bucket, Key="kept")) is None
+    s3.put_object_tagging(Bucket=bucket, Key="kept", Tagging={"TagSet": [{"Key": "k", "Value": "v"}]})
+    assert 'rule-id="tagged"' in _expiration(s3.head_object(Bucket=bucket, Key="kept"))

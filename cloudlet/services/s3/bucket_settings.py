@@ -160,7 +160,7 @@ class BucketSettingsOperations(S3Operations):
         if not rules:
             raise MalformedXML()
         lifecycle.check(rules)
-        self._put(ctx, params, "lifecycle", {"Rules": _jsonable(rules)})
+        self._put(ctx, params, "lifecycle", {"Rules": _jsonable(lifecycle.with_ids(rules))})
         return {}
 
     def get_bucket_lifecycle_configuration(

@@ -7,11 +7,13 @@ expires what is due. Each removal emits its s3:LifecycleExpiration event."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 import math
 import sqlite3
-from datetime import datetime
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from cloudlet.services.s3 import blobs, store
@@ -55,8 +57,47 @@ def check(rules: list[dict[str, Any]]) -> None:
             )
         if sum(k in expiration for k in ("Days", "Date", "ExpiredObjectDeleteMarker")) > 1:
             raise MalformedXML()
-        if "Date" in expiration and _epoch(expiration["Date"]) % DAY:
-            raise InvalidArgument("'Date' must be at midnight GMT", "Date", str(expiration["Date"]))
+        dates = [expiration, *(rule.get("Transitions") or [])]
+        for dated in (d for d in dates if "Date" in d):
+            if _epoch(dated["Date"]) % DAY:
+                raise InvalidArgument("'Date' must be at midnight GMT", "Date", str(dated["Date"]))
+
+
+def with_ids(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rules as stored: S3 names a rule that came without an ID."""
+    return [rule if rule.get("ID") else {**rule, "ID": _new_rule_id()} for rule in rules]
+
+
+def _new_rule_id() -> str:
+    return base64.b64encode(str(uuid.uuid4()).encode()).decode().rstrip("=")
+
+
+def expiration_of(config: dict[str, Any] | None, obj: store.ObjectVersion) -> str | None:
+    """The x-amz-expiration header of a current version: when the earliest enabled Expiration
+    rule that selects it will remove it, and that rule's ID."""
+    if obj.delete_marker:
+        return None
+    soonest: tuple[float, str] | None = None
+    for rule in (config or {}).get("Rules") or []:
+        expiration = rule.get("Expiration") or {}
+        if (
+            rule.get("Status") != "Enabled"
+            or not obj.key.startswith(_prefix(rule))
+            or not _selects(rule, obj)
+        ):
+            continue
+        if expiration.get("Days") is not None:
+            when = due(obj.modified, expiration["Days"])
+        elif expiration.get("Date") is not None:
+            when = _epoch(expiration["Date"])
+        else:
+            continue
+        if soonest is None or when < soonest[0]:
+            soonest = (when, rule.get("ID") or "")
+    if soonest is None:
+        return None
+    date = datetime.fromtimestamp(soonest[0], UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    return f'expiry-date="{date}", rule-id="{soonest[1]}"'
 
 
 def _epoch(value: Any) -> float:

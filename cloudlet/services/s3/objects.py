@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
 from cloudlet.aws.errors import ServiceError
 from cloudlet.edge.types import RequestContext
-from cloudlet.services.s3 import blobs, conditions, integrity, store
+from cloudlet.services.s3 import blobs, conditions, integrity, lifecycle, store
 from cloudlet.services.s3.common import S3Operations, refuse_body, timestamp
 from cloudlet.services.s3.errors import (
     AccessDenied,
@@ -70,6 +71,7 @@ class ObjectOperations(S3Operations):
         return {
             "ETag": obj.etag,
             "VersionId": self.shown_version(bucket, obj.version_id),
+            "Expiration": lifecycle.expiration_of(bucket.lifecycle, obj),
             **integrity.checksum_output(obj.checksum),
         }
 
@@ -110,6 +112,9 @@ class ObjectOperations(S3Operations):
         try:
             with self.env.store.db() as conn:
                 bucket = self.bucket(conn, ctx, obj.bucket)
+                bucket = dataclasses.replace(
+                    bucket, lifecycle=store.get_config(conn, obj.bucket, "lifecycle")
+                )
                 current = store.find_object(conn, obj.bucket, obj.key)
                 live = current if current is not None and not current.delete_marker else None
                 conditions.check_write(params, live.etag if live else None)
@@ -263,6 +268,8 @@ class ObjectOperations(S3Operations):
         }
         if obj.storage_class != "STANDARD":
             output["StorageClass"] = obj.storage_class
+        if bucket.lifecycle:
+            output["Expiration"] = lifecycle.expiration_of(bucket.lifecycle, obj)
         if obj.tags:
             output["TagCount"] = len(obj.tags)
         if obj.parts and params.get("PartNumber") is not None:

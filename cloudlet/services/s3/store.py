@@ -8,6 +8,7 @@ order S3 lists keys in.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from dataclasses import dataclass, field
@@ -93,6 +94,7 @@ class Bucket:
     created_at: float
     versioning: str | None
     object_lock: bool
+    lifecycle: Any = None  # its lifecycle configuration, where a read fetched it with the bucket
 
 
 @dataclass
@@ -288,6 +290,9 @@ def find_object(
 _READ_BUCKET_COLUMNS = "b.name, b.account_id, b.region, b.created_at, b.versioning, b.object_lock"
 _READ_OBJECT_COLUMNS = ", ".join(f"o.{name.strip()}" for name in _OBJECT_COLUMNS.split(","))
 _READ_POLICY = "(SELECT value FROM s3_bucket_configs c WHERE c.bucket = b.name AND c.kind = 'policy') AS policy"
+_READ_LIFECYCLE = (
+    "(SELECT value FROM s3_bucket_configs c WHERE c.bucket = b.name AND c.kind = 'lifecycle') AS lifecycle"
+)
 
 
 def find_for_read(
@@ -300,13 +305,14 @@ def find_for_read(
     """
     version = "o.latest = 1" if version_id is None else "o.version_id = ?"
     row = conn.execute(
-        f"SELECT {_READ_BUCKET_COLUMNS}, {_READ_POLICY}, {_READ_OBJECT_COLUMNS} FROM s3_buckets b"
+        f"SELECT {_READ_BUCKET_COLUMNS}, {_READ_POLICY}, {_READ_LIFECYCLE}, {_READ_OBJECT_COLUMNS} FROM s3_buckets b"
         f" LEFT JOIN s3_objects o ON o.bucket = b.name AND o.key = ? AND {version} WHERE b.name = ?",
         (key, bucket) if version_id is None else (key, version_id, bucket),
     ).fetchone()
     if row is None:
         return None, None, None
-    return _bucket(row), _load(row["policy"]), None if row["id"] is None else _object(row)
+    found = dataclasses.replace(_bucket(row), lifecycle=_load(row["lifecycle"]))
+    return found, _load(row["policy"]), None if row["id"] is None else _object(row)
 
 
 def insert_object(conn: sqlite3.Connection, obj: ObjectVersion) -> list[str]:
