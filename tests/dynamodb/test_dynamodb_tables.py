@@ -26,7 +26,10 @@ def test_create_describe_delete(ddb, error_of):
     ddb.put_item(TableName="lifecycle", Item={"pk": {"S": "a"}, "v": {"S": "x" * 100}})
     table = ddb.describe_table(TableName="lifecycle")["Table"]
     assert table["ItemCount"] == 1 and table["TableSizeBytes"] > 100
-    assert ddb.delete_table(TableName="lifecycle")["TableDescription"]["TableStatus"] == "DELETING"
+    deleted = ddb.delete_table(TableName="lifecycle")["TableDescription"]
+    assert deleted["TableStatus"] == "DELETING" and deleted["ItemCount"] == 1
+    # Unlike DescribeTable's, DeleteTable's description leaves out the schema.
+    assert not {"CreationDateTime", "KeySchema", "AttributeDefinitions"} & set(deleted)
     error = error_of(ddb.describe_table, TableName="lifecycle")
     assert error["Code"] == "ResourceNotFoundException"
     assert error["Message"] == "Requested resource not found: Table: lifecycle not found"

@@ -546,13 +546,21 @@ def update_ttl(conn: sqlite3.Connection, table: Table, spec: dict[str, Any]) -> 
     return save(conn, table, {**table.meta, "TimeToLive": {"TimeToLiveStatus": "DISABLED"}})
 
 
+# DeleteTable answers with a shorter description than DescribeTable: no schema, no indexes.
+_NOT_IN_DELETE = frozenset(
+    {"CreationDateTime", "KeySchema", "AttributeDefinitions", "LocalSecondaryIndexes", "GlobalSecondaryIndexes"}
+)
+
+
 def delete(conn: sqlite3.Connection, table: Table, now: float) -> dict[str, Any]:
     if table.meta.get("DeletionProtectionEnabled"):
         raise ValidationException(
             "Resource cannot be deleted as it is currently protected against deletion."
             " Disable deletion protection first."
         )
-    description = describe(conn, table, now, "DELETING")
+    description = {
+        name: value for name, value in describe(conn, table, now, "DELETING").items() if name not in _NOT_IN_DELETE
+    }
     if table.stream_arn:
         store.disable_stream(conn, table.stream_arn, now)
     store.delete_table(conn, table.id)
