@@ -350,3 +350,29 @@ def test_update_growing_an_item_past_400_kb(ddb, table, error_of):
         "Item size to update has exceeded the maximum allowed size",
     )
     assert "b" not in ddb.get_item(TableName=table, Key=key("big"))["Item"]
+
+
+def test_attribute_names_are_limited_to_65535_bytes(ddb, table, error_of):
+    longest, too_long = "n" * 65535, "é" * 32768  # 65536 bytes in UTF-8
+    ddb.put_item(TableName=table, Item={**key(), longest: {"N": "1"}})
+    got = ddb.get_item(TableName=table, Key=key(), ProjectionExpression="#n", ExpressionAttributeNames={"#n": longest})
+    assert got["Item"] == {longest: {"N": "1"}}
+    refused = [
+        (ddb.put_item, {"Item": {**key(), too_long: {"N": "1"}}}),
+        (ddb.put_item, {"Item": {**key(), "m": {"M": {too_long: {"N": "1"}}}}}),
+        (ddb.get_item, {"Key": key(), "AttributesToGet": [too_long]}),
+        (ddb.update_item, {"Key": key(), "AttributeUpdates": {too_long: {"Value": {"N": "1"}}}}),
+        (
+            ddb.update_item,
+            {
+                "Key": key(),
+                "UpdateExpression": "SET #n = :v",
+                "ExpressionAttributeNames": {"#n": too_long},
+                "ExpressionAttributeValues": {":v": {"N": "1"}},
+            },
+        ),
+    ]
+    for call, kwargs in refused:
+        error = error_of(call, TableName=table, **kwargs)
+        assert error["Code"] == "ValidationException"
+        assert "Attribute name is too large, must be less than 65536 bytes" in error["Message"]

@@ -89,9 +89,20 @@ def _check_magnitude(magnitude: int) -> None:
 # -- validation ------------------------------------------------------------------------------------
 
 
+MAX_NAME_BYTES = 65535
+NAME_TOO_LONG = "Attribute name is too large, must be less than 65536 bytes"
+
+
 def check_item(item: Item, *, depth: int = 0) -> Item:
     """Validates an item from a request; returns it with every number canonical."""
-    return {name: check_value(value, depth + 1) for name, value in item.items()}
+    return {check_attribute_name(name): check_value(value, depth + 1) for name, value in item.items()}
+
+
+def check_attribute_name(name: str) -> str:
+    # UTF-8 takes at most 4 bytes a character: only long names need encoding.
+    if len(name) > MAX_NAME_BYTES // 4 and len(name.encode()) > MAX_NAME_BYTES:
+        raise invalid(NAME_TOO_LONG)
+    return name
 
 
 def check_value(value: Any, depth: int = 1) -> AttributeValue:
@@ -113,7 +124,7 @@ def check_value(value: Any, depth: int = 1) -> AttributeValue:
     if kind == "L":
         return {"L": [check_value(entry, depth + 1) for entry in data]}
     if kind == "M":
-        return {"M": {name: check_value(entry, depth + 1) for name, entry in data.items()}}
+        return {"M": {check_attribute_name(name): check_value(entry, depth + 1) for name, entry in data.items()}}
     if kind == "NULL" and data is not True:
         raise invalid("Null attribute value types must have the value of true")
     if kind not in ALL_TYPES:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cloudlet.services.dynamodb.attributes import check_value
+from cloudlet.services.dynamodb.attributes import check_attribute_name, check_value
 from cloudlet.services.dynamodb.errors import ValidationException
 from cloudlet.services.dynamodb.expressions import ast
 from cloudlet.services.dynamodb.expressions.evaluator import projection_tree
@@ -48,6 +48,7 @@ def _attributes_to_get(names: list[str]) -> list[ast.Path]:
         )
     seen: set[str] = set()
     for name in names:
+        check_attribute_name(name)
         if name in seen:
             raise ValidationException(
                 f"One or more parameter values were invalid: Duplicate value in attribute name: {name}"
@@ -121,7 +122,7 @@ _LEGACY_OPERANDS = {"ADD": ("N", "SS", "NS", "BS", "L"), "DELETE": ("SS", "NS", 
 def _updates(updates: dict[str, Any]) -> ast.Update:
     sets, removes, adds, deletes = [], [], [], []
     for name, spec in updates.items():
-        path = ast.Path((name,))
+        path = ast.Path((check_attribute_name(name),))
         action = spec.get("Action") or "PUT"
         value = ast.Value(check_value(spec["Value"])) if "Value" in spec else None
         if value is None:

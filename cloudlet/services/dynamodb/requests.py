@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cloudlet.services.dynamodb import legacy
-from cloudlet.services.dynamodb.attributes import check_value
+from cloudlet.services.dynamodb.attributes import MAX_NAME_BYTES, NAME_TOO_LONG, check_value
 from cloudlet.services.dynamodb.errors import ValidationException
 from cloudlet.services.dynamodb.expressions import ast
 from cloudlet.services.dynamodb.expressions.evaluator import projection_tree
@@ -82,6 +82,9 @@ def _placeholders(params: dict[str, Any], expressions: bool) -> Placeholders:
         for ref in given:
             if not _PLACEHOLDER.fullmatch(ref) or not ref.startswith(prefix):
                 raise ValidationException(f'{label} contains invalid key: Syntax error; key: "{ref}"')
+    for ref, name in (names or {}).items():
+        if isinstance(name, str) and len(name) > MAX_NAME_BYTES // 4 and len(name.encode()) > MAX_NAME_BYTES:
+            raise ValidationException(f"ExpressionAttributeNames contains invalid value: {NAME_TOO_LONG} for key {ref}")
     if values:
         checked = {}
         for ref, value in values.items():
