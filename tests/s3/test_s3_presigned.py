@@ -209,3 +209,21 @@ def test_post_form_key_from_filename_meets_the_policy(s3, bucket, server):
     )
     assert reply.status_code == 204, reply.text
     assert s3.get_object(Bucket=bucket, Key="up/photo.jpg")["Body"].read() == b"jpg"
+
+
+def test_post_form_tagging_field_tags_the_object(s3, bucket):
+    tagging = "<Tagging><TagSet><Tag><Key>team</Key><Value>blue</Value></Tag></TagSet></Tagging>"
+    post = s3.generate_presigned_post(
+        bucket, "tagged.txt", Fields={"tagging": tagging}, Conditions=[{"tagging": tagging}]
+    )
+    reply = requests.post(post["url"], data=post["fields"], files={"file": ("t", b"t")}, timeout=10)
+    assert reply.status_code == 204, reply.text
+    assert s3.get_object_tagging(Bucket=bucket, Key="tagged.txt")["TagSet"] == [
+        {"Key": "team", "Value": "blue"}
+    ]
+    broken = s3.generate_presigned_post(
+        bucket, "broken.txt", Fields={"tagging": "<Tagging>"}, Conditions=[{"tagging": "<Tagging>"}]
+    )
+    reply = requests.post(broken["url"], data=broken["fields"], files={"file": ("b", b"b")}, timeout=10)
+    assert reply.status_code == 400 and "<Code>MalformedXML</Code>" in reply.text
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["tagged.txt"]

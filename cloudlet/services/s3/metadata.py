@@ -9,8 +9,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
+from xml.etree.ElementTree import ParseError
 
-from cloudlet.services.s3.errors import InvalidArgument, InvalidStorageClass, InvalidTag, MetadataTooLarge
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as defused_fromstring
+
+from cloudlet.services.s3.errors import (
+    InvalidArgument,
+    InvalidStorageClass,
+    InvalidTag,
+    MalformedXML,
+    MetadataTooLarge,
+)
 
 # Members of PutObject/CopyObject/CreateMultipartUpload input stored and returned as they are.
 CONTENT_MEMBERS = (
@@ -111,6 +121,21 @@ def parse_tagging(header: str | None) -> dict[str, str] | None:
     if header is None:
         return None
     return check_tags(parse_qsl(header, keep_blank_values=True))
+
+
+def parse_tagging_document(document: str | None) -> dict[str, str] | None:
+    """A `<Tagging><TagSet><Tag>...` document, as a browser form's `tagging` field carries it."""
+    if document is None:
+        return None
+    try:
+        root = defused_fromstring(document)
+    except (ParseError, DefusedXmlException):
+        raise MalformedXML() from None
+    pairs = [
+        (tag.findtext("{*}Key") or "", tag.findtext("{*}Value") or "")
+        for tag in root.iterfind("{*}TagSet/{*}Tag")
+    ]
+    return check_tags(pairs)
 
 
 def check_tags(pairs: list[tuple[str, str]]) -> dict[str, str]:

@@ -32,7 +32,12 @@ from cloudlet.services.s3.errors import (
     InvalidPolicyDocument,
 )
 from cloudlet.services.s3.forms import FormReader, boundary_of
-from cloudlet.services.s3.metadata import DEFAULT_CONTENT_TYPE, canned_acl, storage_class
+from cloudlet.services.s3.metadata import (
+    DEFAULT_CONTENT_TYPE,
+    canned_acl,
+    parse_tagging_document,
+    storage_class,
+)
 
 # Form fields no policy condition needs to name.
 _EXEMPT = frozenset(
@@ -159,6 +164,7 @@ class PostObjectUpload:
         fields["key"] = fields["key"].replace("${filename}", reader.filename)
         size_range = self._authenticate(ctx, fields, bucket_name)
         key = fields["key"]
+        tags = parse_tagging_document(fields.get("tagging"))  # refused before the file is stored
         ctx.params = {"Bucket": bucket_name, "Key": key}
         provider = await self.env.registry.provider("s3")
         with self.env.store.read() as conn:
@@ -174,6 +180,7 @@ class PostObjectUpload:
             }
             raise error
         obj = self._object(ctx, fields, reader, bucket_name, key, written)
+        obj.tags = tags
         bucket = provider.commit_object(ctx, obj, {}, "ObjectCreated:Post")  # type: ignore[attr-defined]
         return self._answer(fields, bucket, obj, ctx.request_id)
 
