@@ -67,6 +67,12 @@ def test_conditions(text, values, expected):
             "Incorrect number of operands for operator or function; operator or function: begins_with",
         ),
         ("n = $", 'Syntax error; token: "$"'),
+        ("((n = :v))", "The expression has redundant parentheses;"),
+        ("NOT ((n = :v) AND ((n = :v)))", "The expression has redundant parentheses;"),
+        ("n < :v" + " OR n < :v" * 150, "The expression contains too many operators; operator count: 301"),
+        ("NOT " * 400 + "n = :v", "The expression contains too many operators; operator count: 301"),
+        ("(" * 1000 + "n = :v" + ")" * 1000, "The expression is nested too deeply"),
+        ("n < " + "size(" * 600 + "n" + ")" * 600, "The expression is nested too deeply"),
     ],
 )
 def test_condition_errors(text, message):
@@ -74,6 +80,13 @@ def test_condition_errors(text, message):
         condition(text, {":v": {"S": "v"}})
     assert exc.value.message.startswith("Invalid ConditionExpression: ")
     assert message in exc.value.message
+
+
+def test_deep_but_plain_conditions_parse():
+    # 149 nested groups and 299 operators: within every limit.
+    text = "n < :v" + " OR (n < :v" * 149 + ")" * 149
+    assert matches(condition(text, {":v": {"N": "9"}}), ITEM)
+    assert matches(condition("((n = :v) AND (n = :v))", {":v": {"N": "5"}}), ITEM)
 
 
 def test_unused_placeholders_are_reported():

@@ -29,6 +29,8 @@ from cloudlet.services.dynamodb.expressions.reserved import RESERVED_WORDS
 from cloudlet.services.dynamodb.expressions.tokens import Token, syntax_error, tokenize
 
 COMPARATORS = frozenset({"=", "<>", "<", "<=", ">", ">="})
+MAX_OPERATORS = 300
+MAX_NESTING = 160
 CONDITION_FUNCTIONS = {
     "attribute_exists": 1,
     "attribute_not_exists": 1,
@@ -99,6 +101,9 @@ class Parser:
         self.placeholders = placeholders
         self.tokens = tokenize(source, label)
         self.position = 0
+        self.operators = 0
+        self.depth = 0
+        self.last_group: tuple[int, int] | None = None  # token span of the last (...) closed
 
     # -- token helpers --------------------------------------------------------------------------
 
@@ -131,6 +136,22 @@ class Parser:
     def fail(self, message: str) -> ValidationException:
         return ValidationException(f"Invalid {self.label}: {message}")
 
+    def count_operator(self) -> None:
+        self.operators += 1
+        if self.operators > MAX_OPERATORS:
+            raise self.fail(f"The expression contains too many operators; operator count: {self.operators}")
+
+    def nested(self, parse: Any) -> Any:
+        """Parses one level deeper; the depth is bounded so that no expression under the size
+        limit can exhaust the stack (AWS refuses such expressions for their redundant
+        parentheses or their operator count first)."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise self.fail("The expression is nested too deeply")
+        node = parse()
+        self.depth -= 1
+        return node
+
     def finish(self) -> None:
         if self.token.kind != "eof":
             raise self.error()
@@ -141,6 +162,7 @@ class Parser:
         node = self.disjunct()
         while self.at_keyword("OR"):
             self.advance()
+            self.count_operator()
             node = ast.Or(node, self.disjunct())
         return node
 
@@ -148,17 +170,24 @@ class Parser:
         node = self.conjunct()
         while self.at_keyword("AND"):
             self.advance()
+            self.count_operator()
             node = ast.And(node, self.conjunct())
         return node
 
     def conjunct(self) -> Any:
         if self.at_keyword("NOT"):
             self.advance()
-            return ast.Not(self.conjunct())
+            self.count_operator()
+            return ast.Not(self.conjunct())  # the operator count bounds this recursion
         if self.at_op("("):
+            start = self.position
             self.advance()
-            node = self.condition()
+            node = self.nested(self.condition)
+            end = self.position
             self.expect_op(")")
+            if self.last_group == (start + 1, end - 1):
+                raise self.fail("The expression has redundant parentheses;")
+            self.last_group = (start, end)
             return node
         if self.token.kind == "name" and self.peek().text == "(" and self.token.text not in OPERAND_FUNCTIONS:
             call = self.call()
@@ -174,6 +203,7 @@ class Parser:
         token = self.token
         if token.kind == "op" and token.text in COMPARATORS:
             self.advance()
+            self.count_operator()
             right = self.operand()
             self._check_distinct(token.text, left, (right,))
             if token.text not in ("=", "<>"):
@@ -181,6 +211,7 @@ class Parser:
             return ast.Compare(token.text, left, right)
         if self.at_keyword("BETWEEN"):
             self.advance()
+            self.count_operator()
             low = self.operand()
             if not self.at_keyword("AND"):
                 raise self.error()
@@ -192,6 +223,7 @@ class Parser:
             return ast.Between(left, low, high)
         if self.at_keyword("IN"):
             self.advance()
+            self.count_operator()
             self.expect_op("(")
             choices = [self.operand()]
             while self.at_op(","):
@@ -230,10 +262,11 @@ class Parser:
         if name not in ALL_FUNCTIONS:
             raise self.fail(f"Invalid function name; function: {name}")
         self.expect_op("(")
-        args = [self.term() if name in UPDATE_FUNCTIONS else self.operand()]
+        argument = self.term if name in UPDATE_FUNCTIONS else self.operand
+        args = [self.nested(argument)]
         while self.at_op(","):
             self.advance()
-            args.append(self.term() if name in UPDATE_FUNCTIONS else self.operand())
+            args.append(self.nested(argument))
         self.expect_op(")")
         if len(args) != ALL_FUNCTIONS[name]:
             raise self.fail(
