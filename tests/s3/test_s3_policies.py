@@ -212,6 +212,46 @@ def test_a_public_read_write_bucket_lets_others_upload_in_parts(s3, other, bucke
     assert [u["Key"] for u in s3.list_multipart_uploads(Bucket=bucket)["Uploads"]] == ["mine"]
 
 
+def test_copies_are_read_as_gets_of_the_source_and_policies_see_the_copy_source(s3, other, bucket):
+    # the source bucket lets anyone read; the target lets anyone write copies of public/ only
+    s3.put_object(Bucket=bucket, Key="public/a", Body=b"a")
+    s3.put_object(Bucket=bucket, Key="private/b", Body=b"b")
+    s3.put_bucket_policy(Bucket=bucket, Policy=_policy(bucket, _public_read(bucket)))
+    target = f"{bucket}-copies"
+    s3.create_bucket(Bucket=target)
+    only_public = {
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{target}/*",
+        "Condition": {"StringLike": {"s3:x-amz-copy-source": f"{bucket}/public/*"}},
+    }
+    plain_writes = {**only_public, "Condition": {"Null": {"s3:x-amz-copy-source": "true"}}}
+    s3.put_bucket_policy(Bucket=target, Policy=_policy(target, only_public, plain_writes))
+    other.copy_object(Bucket=target, Key="a", CopySource={"Bucket": bucket, "Key": "public/a"})
+    assert s3.get_object(Bucket=target, Key="a")["Body"].read() == b"a"
+    with pytest.raises(ClientError) as exc:
+        other.copy_object(Bucket=target, Key="b", CopySource={"Bucket": bucket, "Key": "private/b"})
+    assert _error(exc)[0] == "AccessDenied"
+    uid = other.create_multipart_upload(Bucket=target, Key="part")["UploadId"]
+    other.upload_part_copy(
+        Bucket=target, Key="part", UploadId=uid, PartNumber=1, CopySource=f"{bucket}/public/a"
+    )
+
+
+def test_a_policy_condition_on_existing_object_tags(s3, other, bucket):
+    s3.put_object(Bucket=bucket, Key="open", Body=b"o")
+    s3.put_object(Bucket=bucket, Key="closed", Body=b"c")
+    for key, level in (("open", "public"), ("closed", "private")):
+        s3.put_object_tagging(Bucket=bucket, Key=key, Tagging={"TagSet": [{"Key": "security", "Value": level}]})
+    tagged = {"StringEquals": {"s3:ExistingObjectTag/security": "public"}}
+    s3.put_bucket_policy(Bucket=bucket, Policy=_policy(bucket, _public_read(bucket, Condition=tagged)))
+    assert other.get_object(Bucket=bucket, Key="open")["Body"].read() == b"o"
+    with pytest.raises(ClientError) as exc:
+        other.get_object(Bucket=bucket, Key="closed")
+    assert _error(exc)[0] == "AccessDenied"
+
+
 def test_block_public_access(s3, anonymous, bucket):
     s3.put_object(Bucket=bucket, Key="k", Body=b"v", ACL="public-read")
     s3.put_public_access_block(

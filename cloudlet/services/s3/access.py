@@ -17,9 +17,11 @@ Service and OAI callers reach S3 in process through `ServiceContext` (see S3Prov
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from cloudlet.core import policy
 from cloudlet.edge.types import RequestContext
@@ -65,6 +67,7 @@ _ACTIONS = {
     "DeleteObjectTagging": "s3:DeleteObjectTagging",
 }
 # The owner's root can always see and repair its bucket policy, whatever that policy denies.
+_EXISTING_TAG = "s3:ExistingObjectTag/"
 _POLICY_OPERATIONS = frozenset({"GetBucketPolicy", "PutBucketPolicy", "DeleteBucketPolicy"})
 _ACL_READ = ("public-read", "public-read-write")
 _ACL_WRITE_ACTIONS = ("s3:PutObject", "s3:DeleteObject")
@@ -117,7 +120,10 @@ def allowed(
     block = store.get_config(conn, bucket.name, "public_access_block") or {}
     decision = policy.Decision.NOT_ALLOWED
     if document is not None:
-        request = policy.PolicyRequest(principal, action, resource_of(bucket.name, key), context_of(ctx, now))
+        context = context_of(ctx, now)
+        if key is not None and _EXISTING_TAG in json.dumps(document):
+            context.update(_existing_tags(conn, bucket.name, key, ctx.params.get("VersionId")))
+        request = policy.PolicyRequest(principal, action, resource_of(bucket.name, key), context)
         decision = _evaluate(document, request)
     if decision is policy.Decision.DENY:
         return False
@@ -128,6 +134,20 @@ def allowed(
     if principal.kind not in ("AWS", "Anonymous") or block.get("IgnorePublicAcls"):
         return False
     return _acl_grants(conn, bucket, action, key)
+
+
+def _existing_tags(conn: sqlite3.Connection, bucket: str, key: str, version_id: str | None) -> dict[str, str]:
+    """s3:ExistingObjectTag/<key> for each tag of the version a request names."""
+    obj = store.find_object(conn, bucket, key, version_id)
+    return {f"{_EXISTING_TAG}{name}": value for name, value in ((obj.tags if obj else None) or {}).items()}
+
+
+def _copy_source(params: dict[str, Any]) -> str | None:
+    """s3:x-amz-copy-source as policies name it: bucket/key, decoded, without a leading slash."""
+    source = params.get("CopySource")
+    if not source:
+        return None
+    return unquote(source.partition("?")[0]).lstrip("/")
 
 
 def _evaluate(document: dict[str, Any], request: policy.PolicyRequest) -> policy.Decision:
@@ -200,6 +220,8 @@ def context_of(ctx: RequestContext, now: float) -> dict[str, Any]:
         "s3:x-amz-server-side-encryption": params.get("ServerSideEncryption"),
         "s3:x-amz-storage-class": params.get("StorageClass"),
         "s3:VersionId": params.get("VersionId"),
+        "s3:x-amz-copy-source": _copy_source(params),
+        "s3:x-amz-metadata-directive": params.get("MetadataDirective"),
         **policy.time_keys(now),
     }
     if isinstance(ctx, ServiceContext) and ctx.service_principal:

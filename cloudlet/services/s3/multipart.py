@@ -27,7 +27,7 @@ from cloudlet.services.s3.errors import (
 )
 from cloudlet.services.s3.metadata import canned_acl, object_headers, parse_tagging, storage_class
 from cloudlet.services.s3.naming import check_key
-from cloudlet.services.s3.objects import parse_copy_source
+from cloudlet.services.s3.objects import parse_copy_source, source_context
 
 MIN_PART_SIZE = 5 * 1024 * 1024
 MAX_PART_NUMBER = 10000
@@ -153,7 +153,8 @@ class MultipartOperations(S3Operations):
         src_bucket, src_key, src_version = parse_copy_source(params["CopySource"])
         with self.env.store.read() as conn:
             upload = self._upload(conn, ctx, params)
-            source, _ = self.readable(conn, ctx, src_bucket, src_key, src_version)
+            reading = source_context(ctx, src_bucket, src_key, src_version)
+            source, _ = self.readable(conn, reading, src_bucket, src_key, src_version)
         conditions.check_read(params, source.etag, source.modified, prefix="CopySource")
         first, last = 0, source.size - 1
         if params.get("CopySourceRange"):

@@ -54,6 +54,12 @@ def parse_copy_source(source: str) -> tuple[str, str, str | None]:
     return bucket, key, version
 
 
+def source_context(ctx: RequestContext, bucket: str, key: str, version_id: str | None) -> RequestContext:
+    """A copy's read of its source, as access control sees it: s3:GetObject on the source."""
+    params = {"Bucket": bucket, "Key": key, "VersionId": version_id}
+    return dataclasses.replace(ctx, operation="GetObject", params=params)
+
+
 class ObjectOperations(S3Operations):
     # -- writes ----------------------------------------------------------------------------------
 
@@ -135,7 +141,8 @@ class ObjectOperations(S3Operations):
         src_bucket, src_key, src_version = parse_copy_source(params["CopySource"])
         with self.env.store.read() as conn:
             self.bucket(conn, ctx, params["Bucket"])
-            source, _ = self.readable(conn, ctx, src_bucket, src_key, src_version)
+            reading = source_context(ctx, src_bucket, src_key, src_version)
+            source, _ = self.readable(conn, reading, src_bucket, src_key, src_version)
             conditions.check_read(params, source.etag, source.modified, prefix="CopySource")
         replace = params.get("MetadataDirective") == "REPLACE"
         if (
