@@ -150,3 +150,106 @@ def test_more_legacy_parameters(ddb, make_table, error_of):
         "One or more parameter values were invalid: Value must be provided when Exists is"
         " true for Attribute: colour"
     )
+
+
+def test_conditional_operator_needs_two_conditions(ddb, make_table, error_of):
+    name = make_table()
+    ddb.put_item(TableName=name, Item={"pk": {"S": "k"}, "a": {"S": "x"}})
+    one = {"a": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "x"}]}}
+    two = {**one, "b": {"ComparisonOperator": "NULL"}}
+    without = "ConditionalOperator cannot be used without Filter or Expected"
+    single = "ConditionalOperator can only be used when Filter or Expected has two or more elements"
+    for call, kwargs, message in [
+        (ddb.put_item, {"Item": {"pk": {"S": "k"}}}, without),
+        (ddb.put_item, {"Item": {"pk": {"S": "k"}}, "Expected": {}}, without),
+        (ddb.delete_item, {"Key": {"pk": {"S": "k"}}, "Expected": one}, single),
+        (ddb.scan, {}, without),
+        (ddb.scan, {"ScanFilter": one}, single),
+    ]:
+        error = error_of(call, TableName=name, ConditionalOperator="OR", **kwargs)
+        assert error["Message"] == message
+    assert ddb.scan(TableName=name, ScanFilter=two, ConditionalOperator="OR")["Count"] == 1
+
+
+def test_mixing_errors_list_parameters_in_aws_order(ddb, make_table, error_of):
+    name = make_table()
+    error = error_of(
+        ddb.update_item,
+        TableName=name,
+        Key={"pk": {"S": "k"}},
+        AttributeUpdates={"a": {"Value": {"S": "v"}}},
+        Expected={"a": {"ComparisonOperator": "NULL"}, "b": {"ComparisonOperator": "NULL"}},
+        ConditionalOperator="AND",
+        UpdateExpression="SET a = :v",
+        ConditionExpression="attribute_exists(pk)",
+        ExpressionAttributeValues={":v": {"S": "x"}},
+    )
+    assert error["Message"] == (
+        "Can not use both expression and non-expression parameters in the same request: Non-expression"
+        " parameters: {AttributeUpdates, Expected, ConditionalOperator} Expression parameters:"
+        " {UpdateExpression, ConditionExpression}"
+    )
+
+
+def test_key_conditions_go_with_filter_and_projection_expressions(ddb, make_table, error_of):
+    name = make_table(range=("sk", "N"))
+    for i in range(3):
+        ddb.put_item(TableName=name, Item={"pk": {"S": "k"}, "sk": {"N": str(i)}, "v": {"N": str(i * 10)}})
+    reply = ddb.query(
+        TableName=name,
+        KeyConditions={"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "k"}]}},
+        FilterExpression="v > :low",
+        ProjectionExpression="v",
+        ExpressionAttributeValues={":low": {"N": "5"}},
+    )
+    assert reply["Items"] == [{"v": {"N": "10"}}, {"v": {"N": "20"}}]
+    error = error_of(
+        ddb.query,
+        TableName=name,
+        KeyConditions={"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "k"}]}},
+        KeyConditionExpression="pk = :p",
+        ExpressionAttributeValues={":p": {"S": "k"}},
+    )
+    assert error["Message"].endswith("{KeyConditions} Expression parameters: {KeyConditionExpression}")
+
+
+@pytest.mark.parametrize(
+    ("condition", "message"),
+    [
+        (
+            {"ComparisonOperator": "CONTAINS", "AttributeValueList": [{"L": []}]},
+            "ComparisonOperator CONTAINS is not valid for L AttributeValue type",
+        ),
+        (
+            {"ComparisonOperator": "BEGINS_WITH", "AttributeValueList": [{"N": "3"}]},
+            "ComparisonOperator BEGINS_WITH is not valid for N AttributeValue type",
+        ),
+        (
+            {"ComparisonOperator": "IN", "AttributeValueList": [{"N": "3"}, {"S": "dog"}]},
+            "AttributeValues inside AttributeValueList must be of same type",
+        ),
+        (
+            {"ComparisonOperator": "BETWEEN", "AttributeValueList": [{"N": "4"}, {"N": "3"}]},
+            "The BETWEEN condition was provided a range where the lower bound is greater than the upper bound",
+        ),
+        ({"ComparisonOperator": "IN", "AttributeValueList": []}, "Invalid number of argument(s) for the IN"),
+        (
+            {"Exists": False, "ComparisonOperator": "NULL"},
+            "Exists and ComparisonOperator cannot be used together for Attribute: a",
+        ),
+        (
+            {"Value": {"N": "3"}, "ComparisonOperator": "EQ", "AttributeValueList": [{"N": "3"}]},
+            "Value and AttributeValueList cannot be used together for Attribute: a",
+        ),
+        (
+            {"AttributeValueList": [{"N": "3"}]},
+            "AttributeValueList can only be used with a ComparisonOperator for Attribute: a",
+        ),
+        ({}, "Value must be provided when Exists is null for Attribute: a"),
+    ],
+)
+def test_expected_is_checked_before_the_item_is_read(ddb, make_table, error_of, condition, message):
+    name = make_table()
+    error = error_of(ddb.put_item, TableName=name, Item={"pk": {"S": "k"}}, Expected={"a": condition})
+    assert error["Code"] == "ValidationException"
+    assert error["Message"].startswith(f"One or more parameter values were invalid: {message}")

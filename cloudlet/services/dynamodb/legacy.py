@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cloudlet.services.dynamodb.attributes import check_attribute_name, check_value
+from cloudlet.services.dynamodb.attributes import check_attribute_name, check_value, sort_value
 from cloudlet.services.dynamodb.errors import ValidationException
 from cloudlet.services.dynamodb.expressions import ast
 from cloudlet.services.dynamodb.expressions.evaluator import projection_tree
@@ -16,6 +16,11 @@ if TYPE_CHECKING:
 
 _COMPARATORS = {"EQ": "=", "NE": "<>", "LE": "<=", "LT": "<", "GE": ">=", "GT": ">"}
 _ARITY = {"NULL": 0, "NOT_NULL": 0, "BETWEEN": 2, "IN": None}
+_ORDERED = frozenset({"S", "N", "B"})
+_OPERAND_TYPES = {
+    **dict.fromkeys(("LE", "LT", "GE", "GT", "CONTAINS", "NOT_CONTAINS", "IN", "BETWEEN"), _ORDERED),
+    "BEGINS_WITH": frozenset({"S", "B"}),
+}
 
 
 def parse(params: dict[str, Any]) -> Expressions:
@@ -36,7 +41,7 @@ def parse(params: dict[str, Any]) -> Expressions:
     if params.get("AttributeUpdates"):
         result.update = _updates(params["AttributeUpdates"])
     if params.get("KeyConditions"):
-        result.key = _key_conditions(params["KeyConditions"])
+        result.key = key_conditions(params["KeyConditions"])
     return result
 
 
@@ -65,6 +70,17 @@ def _combine(nodes: list[Any], operator: str) -> Any:
 
 
 def _expected(name: str, spec: dict[str, Any]) -> Any:
+    clash = (
+        "Value and AttributeValueList cannot be used together"
+        if "AttributeValueList" in spec and "Value" in spec
+        else "Exists and ComparisonOperator cannot be used together"
+        if "ComparisonOperator" in spec and "Exists" in spec
+        else "AttributeValueList can only be used with a ComparisonOperator"
+        if "AttributeValueList" in spec and "ComparisonOperator" not in spec
+        else None
+    )
+    if clash:
+        raise ValidationException(f"One or more parameter values were invalid: {clash} for Attribute: {name}")
     if "ComparisonOperator" in spec:
         return _compare(name, spec)
     path = ast.Path((name,))
@@ -76,9 +92,10 @@ def _expected(name: str, spec: dict[str, Any]) -> Any:
             )
         return ast.Call("attribute_not_exists", (path,))
     if "Value" not in spec:
+        exists = "null" if spec.get("Exists") is None else "true"
         raise ValidationException(
             "One or more parameter values were invalid: Value must be provided when Exists is"
-            f" true for Attribute: {name}"
+            f" {exists} for Attribute: {name}"
         )
     return ast.Compare("=", path, ast.Value(check_value(spec["Value"])))
 
@@ -89,11 +106,12 @@ def _compare(name: str, spec: dict[str, Any]) -> Any:
     if "Value" in spec and not values:
         values = [ast.Value(check_value(spec["Value"]))]
     expected = _ARITY.get(operator, 1)
-    if expected is not None and len(values) != expected:
+    if len(values) != expected if expected is not None else not values:
         raise ValidationException(
             f"One or more parameter values were invalid: Invalid number of argument(s) for the"
             f" {operator} ComparisonOperator"
         )
+    _check_operands(operator, [value.value for value in values])
     path = ast.Path((name,))
     if operator in _COMPARATORS:
         return ast.Compare(_COMPARATORS[operator], path, values[0])
@@ -119,6 +137,31 @@ def _compare(name: str, spec: dict[str, Any]) -> Any:
 _LEGACY_OPERANDS = {"ADD": ("N", "SS", "NS", "BS", "L"), "DELETE": ("SS", "NS", "BS")}
 
 
+def _check_operands(operator: str, values: list[dict[str, Any]]) -> None:
+    """The types each ComparisonOperator takes in AttributeValueList, checked before any item is read."""
+    allowed = _OPERAND_TYPES.get(operator)
+    if allowed is None:
+        return
+    kinds = [next(iter(value)) for value in values]
+    for kind in kinds:
+        if kind not in allowed:
+            raise ValidationException(
+                f"One or more parameter values were invalid: ComparisonOperator {operator} is not valid for"
+                f" {kind} AttributeValue type"
+            )
+    if operator in ("IN", "BETWEEN") and len(set(kinds)) > 1:
+        raise ValidationException(
+            "One or more parameter values were invalid: AttributeValues inside AttributeValueList must be of same type"
+        )
+    if operator == "BETWEEN":
+        low, high = sort_value(values[0]), sort_value(values[1])
+        if low is not None and high is not None and low[1] > high[1]:
+            raise ValidationException(
+                "One or more parameter values were invalid: The BETWEEN condition was provided a range where the"
+                " lower bound is greater than the upper bound"
+            )
+
+
 def _updates(updates: dict[str, Any]) -> ast.Update:
     sets, removes, adds, deletes = [], [], [], []
     for name, spec in updates.items():
@@ -142,7 +185,7 @@ def _updates(updates: dict[str, Any]) -> ast.Update:
     return ast.Update(tuple(sets), tuple(removes), tuple(adds), tuple(deletes), legacy=True)
 
 
-def _key_conditions(conditions: dict[str, Any]) -> KeyCondition:
+def key_conditions(conditions: dict[str, Any]) -> KeyCondition:
     if len(conditions) > 2:
         raise ValidationException("Conditions can be of length 1 or 2 only")
     parts = []

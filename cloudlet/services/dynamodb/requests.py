@@ -20,14 +20,24 @@ from cloudlet.services.dynamodb.expressions.parser import (
 )
 
 _PLACEHOLDER = re.compile(r"[#:][A-Za-z0-9_]+")
+# In the order AWS lists them when a request mixes the two kinds.
 _EXPRESSIONS = (
-    "ConditionExpression",
-    "FilterExpression",
     "UpdateExpression",
     "ProjectionExpression",
+    "FilterExpression",
+    "ConditionExpression",
     "KeyConditionExpression",
 )
-_LEGACY = ("Expected", "AttributeUpdates", "KeyConditions", "QueryFilter", "ScanFilter", "AttributesToGet")
+_LEGACY = (
+    "AttributesToGet",
+    "AttributeUpdates",
+    "Expected",
+    "QueryFilter",
+    "ScanFilter",
+    "ConditionalOperator",
+    "KeyConditions",
+)
+_CONDITIONS = ("Expected", "QueryFilter", "ScanFilter")
 
 
 @dataclass
@@ -43,6 +53,10 @@ class Expressions:
 def parse(params: dict[str, Any]) -> Expressions:
     used = [name for name in _EXPRESSIONS if params.get(name) is not None]
     old = [name for name in _LEGACY if params.get(name) is not None]
+    # KeyConditions mixes only with KeyConditionExpression: with a FilterExpression or a
+    # ProjectionExpression AWS accepts it.
+    if old == ["KeyConditions"] and "KeyConditionExpression" not in used:
+        old = []
     if used and old:
         raise ValidationException(
             "Can not use both expression and non-expression parameters in the same request:"
@@ -50,11 +64,15 @@ def parse(params: dict[str, Any]) -> Expressions:
             f" {{{', '.join(used)}}}"
         )
     placeholders = _placeholders(params, bool(used))
+    if params.get("ConditionalOperator") is not None:
+        _check_conditional_operator(params)
     if old:
         return legacy.parse(params)
     result = Expressions()
     if params.get("KeyConditionExpression") is not None:
         result.key = parse_key_condition(params["KeyConditionExpression"], placeholders)
+    elif params.get("KeyConditions"):
+        result.key = legacy.key_conditions(params["KeyConditions"])
     if params.get("UpdateExpression") is not None:
         result.update = parse_update(params["UpdateExpression"], placeholders)
     if params.get("ConditionExpression") is not None:
@@ -66,6 +84,16 @@ def parse(params: dict[str, Any]) -> Expressions:
         result.projection = projection_tree(result.projection_paths)
     placeholders.check_unused()
     return result
+
+
+def _check_conditional_operator(params: dict[str, Any]) -> None:
+    conditions = [params.get(name) for name in _CONDITIONS if params.get(name)]
+    if not conditions:
+        raise ValidationException("ConditionalOperator cannot be used without Filter or Expected")
+    if len(conditions[0]) < 2:
+        raise ValidationException(
+            "ConditionalOperator can only be used when Filter or Expected has two or more elements"
+        )
 
 
 def _placeholders(params: dict[str, Any], expressions: bool) -> Placeholders:
