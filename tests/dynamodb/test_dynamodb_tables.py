@@ -219,6 +219,29 @@ def test_ttl_and_tags(ddb, make_table, error_of):
     assert error["Code"] == "ResourceNotFoundException"
 
 
+def test_tags_are_checked(client, ddb, make_table, error_of):
+    arn = ddb.describe_table(TableName=make_table())["Table"]["TableArn"]
+    error = error_of(ddb.tag_resource, ResourceArn="not-an-arn", Tags=[{"Key": "k", "Value": "v"}])
+    assert error["Code"] == "ValidationException"
+    assert "ARNs must start with 'arn:'" in error["Message"]
+    unchecked = client("dynamodb", config=Config(parameter_validation=False))
+    assert error_of(unchecked.tag_resource, ResourceArn=arn, Tags=[])["Code"] == "ValidationException"
+    for key, value in (("ok", "#!%^&"), ("->>;-)", "ok")):
+        error = error_of(ddb.tag_resource, ResourceArn=arn, Tags=[{"Key": key, "Value": value}])
+        assert "contains invalid characters" in error["Message"]
+    ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "team:x_1.2/3=4+5-6@7 8", "Value": "Équipe 9"}])
+    error = error_of(
+        ddb.create_table,
+        TableName="too-many-tags",
+        KeySchema=KEYS,
+        AttributeDefinitions=DEFS,
+        BillingMode="PAY_PER_REQUEST",
+        Tags=[{"Key": str(i), "Value": "v"} for i in range(51)],
+    )
+    assert error["Message"] == "One or more parameter values were invalid: Too many tags"
+    assert error_of(ddb.describe_table, TableName="too-many-tags")["Code"] == "ResourceNotFoundException"
+
+
 def test_limits_and_endpoints(ddb, error_of):
     assert ddb.describe_limits()["TableMaxReadCapacityUnits"] == 40000
     assert ddb.describe_endpoints()["Endpoints"][0]["CachePeriodInMinutes"] == 1440

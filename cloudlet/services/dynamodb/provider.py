@@ -111,9 +111,10 @@ class DynamoDBProvider(Provider):
     def tag_resource(self, ctx: RequestContext, params: Params) -> Params:
         with self.env.store.db() as conn:
             table = self._table_by_arn(conn, ctx, params["ResourceArn"])
+            tables.check_tags(params["Tags"])
             added = {tag["Key"]: tag["Value"] for tag in params["Tags"]}
             kept = [tag for tag in table.meta.get("Tags", []) if tag["Key"] not in added]
-            if len(kept) + len(added) > 50:
+            if len(kept) + len(added) > tables.MAX_TAGS:
                 raise ValidationException("One or more parameter values were invalid: Too many tags")
             tables.save(
                 conn, table, {**table.meta, "Tags": kept + [{"Key": k, "Value": v} for k, v in added.items()]}
@@ -135,6 +136,8 @@ class DynamoDBProvider(Provider):
 
     @staticmethod
     def _table_by_arn(conn: Any, ctx: RequestContext, arn: str) -> Any:
+        if not arn.startswith("arn:"):
+            raise ValidationException(f"Invalid TableArn: ARNs must start with 'arn:': {arn}")
         parts = arn.split(":", 5)
         if len(parts) != 6 or not parts[5].startswith("table/"):
             raise ValidationException(f"Invalid TableArn: Invalid ResourceArn provided as input {arn}")

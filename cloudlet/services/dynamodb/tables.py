@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import unicodedata
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -55,6 +56,29 @@ def check_name(name: str, member: str = "tableName") -> None:
     raise ValidationException(
         f"1 validation error detected: Value '{name}' at '{member}' failed to satisfy constraint: {problem}"
     )
+
+
+_TAG_PUNCTUATION = frozenset("_.:/=+-@")
+MAX_TAGS = 50
+
+
+def check_tags(tags: list[dict[str, str]]) -> None:
+    """AWS's tag rules: at least one tag; keys and values of letters, numbers, spaces and _.:/=+-@."""
+    if not tags:
+        raise ValidationException(
+            "1 validation error detected: Value '[]' at 'tags' failed to satisfy constraint:"
+            " Member must have length greater than or equal to 1"
+        )
+    for tag in tags:
+        for part, text in (("key", tag["Key"]), ("value", tag["Value"])):
+            if not all(_tag_character(char) for char in text):
+                raise ValidationException(
+                    f"One or more parameter values were invalid: The tag {part} contains invalid characters: {text}"
+                )
+
+
+def _tag_character(char: str) -> bool:
+    return char in _TAG_PUNCTUATION or unicodedata.category(char)[0] in "LZN"
 
 
 def find(conn: sqlite3.Connection, account: str, region: str, name: str) -> Table:
@@ -126,6 +150,10 @@ def _validated_meta(params: dict[str, Any], now: float) -> dict[str, Any]:
     billing = params.get("BillingMode") or "PROVISIONED"
     throughput = _throughput(billing, params.get("ProvisionedThroughput"))
     _check_indexes(key_schema, lsis, gsis, billing)
+    if params.get("Tags"):
+        check_tags(params["Tags"])
+        if len({tag["Key"] for tag in params["Tags"]}) > MAX_TAGS:
+            raise invalid("Too many tags")
     meta: dict[str, Any] = {
         "AttributeDefinitions": definitions,
         "KeySchema": key_schema,
