@@ -252,6 +252,34 @@ def test_a_policy_condition_on_existing_object_tags(s3, other, bucket):
     assert _error(exc)[0] == "AccessDenied"
 
 
+def test_block_public_acls_refuses_requests_that_set_a_public_acl(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    s3.put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": False,
+            "BlockPublicPolicy": False,
+            "RestrictPublicBuckets": False,
+        },
+    )
+    refused = [
+        lambda acl: s3.put_bucket_acl(Bucket=bucket, ACL=acl),
+        lambda acl: s3.put_object_acl(Bucket=bucket, Key="k", ACL=acl),
+        lambda acl: s3.put_object(Bucket=bucket, Key="new", Body=b"", ACL=acl),
+        lambda acl: s3.create_multipart_upload(Bucket=bucket, Key="new", ACL=acl),
+        lambda acl: s3.copy_object(Bucket=bucket, Key="new", CopySource=f"{bucket}/k", ACL=acl),
+    ]
+    for request in refused:
+        for acl in ("public-read", "public-read-write", "authenticated-read"):
+            with pytest.raises(ClientError) as exc:
+                request(acl)
+            assert _error(exc)[0] == "AccessDenied"
+    # private ACLs still pass, and nothing public was written
+    s3.put_object(Bucket=bucket, Key="new", Body=b"", ACL="private")
+    assert [k["Key"] for k in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["k", "new"]
+
+
 def test_block_public_access(s3, anonymous, bucket):
     s3.put_object(Bucket=bucket, Key="k", Body=b"v", ACL="public-read")
     s3.put_public_access_block(

@@ -26,6 +26,7 @@ from urllib.parse import unquote
 from cloudlet.core import policy
 from cloudlet.edge.types import RequestContext
 from cloudlet.services.s3 import bucket_policy, store
+from cloudlet.services.s3.errors import AccessDenied
 
 UNREAD: Any = object()
 
@@ -70,6 +71,7 @@ _ACTIONS = {
 _EXISTING_TAG = "s3:ExistingObjectTag/"
 _POLICY_OPERATIONS = frozenset({"GetBucketPolicy", "PutBucketPolicy", "DeleteBucketPolicy"})
 _ACL_READ = ("public-read", "public-read-write")
+_PUBLIC_ACLS = ("public-read", "public-read-write", "authenticated-read")
 _ACL_WRITE_ACTIONS = ("s3:PutObject", "s3:DeleteObject")
 # what READ on a bucket's ACL grants (AWS's mapping of ACL permissions to policy actions)
 _ACL_LIST_ACTIONS = ("s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUploads")
@@ -134,6 +136,15 @@ def allowed(
     if principal.kind not in ("AWS", "Anonymous") or block.get("IgnorePublicAcls"):
         return False
     return _acl_grants(conn, bucket, action, key)
+
+
+def refuse_public_acl(conn: sqlite3.Connection, bucket: str, acl: str | None) -> None:
+    """BlockPublicAcls: a request that would set a public ACL fails (S3's PUT ACL, PUT Object, ...)."""
+    if acl not in _PUBLIC_ACLS:
+        return
+    block = store.get_config(conn, bucket, "public_access_block") or {}
+    if block.get("BlockPublicAcls"):
+        raise AccessDenied()
 
 
 def _existing_tags(conn: sqlite3.Connection, bucket: str, key: str, version_id: str | None) -> dict[str, str]:

@@ -10,7 +10,15 @@ import json
 from typing import Any
 
 from cloudlet.edge.types import RequestContext
-from cloudlet.services.s3 import bucket_policy, cors_rules, destinations, lifecycle, notifications, store
+from cloudlet.services.s3 import (
+    access,
+    bucket_policy,
+    cors_rules,
+    destinations,
+    lifecycle,
+    notifications,
+    store,
+)
 from cloudlet.services.s3.common import S3Operations, owner_of
 from cloudlet.services.s3.errors import (
     AccessDenied,
@@ -209,7 +217,10 @@ class BucketSettingsOperations(S3Operations):
 
     def put_bucket_acl(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         acl = canned_acl(params.get("ACL")) or canned_from_policy(params.get("AccessControlPolicy"))
-        self._put(ctx, params, "acl", acl)
+        with self.env.store.db() as conn:
+            bucket = self.bucket(conn, ctx, params["Bucket"])
+            access.refuse_public_acl(conn, bucket.name, acl)
+            store.put_config(conn, bucket.name, "acl", acl)
         return {}
 
     def get_bucket_acl(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:

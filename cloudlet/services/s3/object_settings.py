@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from cloudlet.edge.types import RequestContext
-from cloudlet.services.s3 import store
+from cloudlet.services.s3 import access, store
 from cloudlet.services.s3.common import S3Operations, account_id_canonical, owner_of, timestamp
 from cloudlet.services.s3.errors import InvalidArgument
 from cloudlet.services.s3.metadata import canned_acl, check_tags, tag_set
@@ -89,6 +89,7 @@ class ObjectSettingsOperations(S3Operations):
         acl = canned_acl(params.get("ACL")) or canned_from_policy(params.get("AccessControlPolicy"))
         with self.env.store.db() as conn:
             obj, _ = self._version(conn, ctx, params)
+            access.refuse_public_acl(conn, obj.bucket, acl)
             store.update_object(conn, obj, acl=acl)
         return {}
 
