@@ -269,3 +269,18 @@ def test_resource_api(client, bucket):
     assert target.Object("r/2.txt").get()["Body"].read() == b"two"
     target.objects.all().delete()
     assert list(target.objects.all()) == []
+
+
+def test_every_object_reports_its_server_side_encryption(s3, bucket):
+    # S3 encrypts every new object (SSE-S3 unless told otherwise) and says so on each write and read
+    assert s3.put_object(Bucket=bucket, Key="plain", Body=b"p")["ServerSideEncryption"] == "AES256"
+    assert s3.get_object(Bucket=bucket, Key="plain")["ServerSideEncryption"] == "AES256"
+    assert s3.head_object(Bucket=bucket, Key="plain")["ServerSideEncryption"] == "AES256"
+    copied = s3.copy_object(Bucket=bucket, Key="copy", CopySource=f"{bucket}/plain")
+    assert copied["ServerSideEncryption"] == "AES256"
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="parts")["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key="parts", UploadId=uid, PartNumber=1, Body=b"x")["ETag"]
+    done = s3.complete_multipart_upload(
+        Bucket=bucket, Key="parts", UploadId=uid, MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]}
+    )
+    assert done["ServerSideEncryption"] == "AES256"

@@ -104,9 +104,15 @@ def _without_aws_chunked(encoding: str | None) -> str | None:
     return ",".join(rest) or None
 
 
+def encryption_of(stored: dict[str, Any]) -> str:
+    """x-amz-server-side-encryption of an object: S3 encrypts every object, SSE-S3 unless told."""
+    return stored.get("ServerSideEncryption") or "AES256"
+
+
 def output_headers(stored: dict[str, Any], params: dict[str, Any] | None = None) -> dict[str, Any]:
     """Output members for GetObject/HeadObject, with any response-* overrides applied."""
     out = {k: v for k, v in stored.items() if k != "Expires"}
+    out["ServerSideEncryption"] = encryption_of(stored)
     if "Expires" in stored:
         out["Expires"] = datetime.fromtimestamp(stored["Expires"], UTC)
     for param, member in OVERRIDES.items():

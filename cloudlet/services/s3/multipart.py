@@ -12,7 +12,7 @@ from typing import Any
 
 from cloudlet.aws.errors import ServiceError
 from cloudlet.edge.types import RequestContext
-from cloudlet.services.s3 import blobs, conditions, integrity, store
+from cloudlet.services.s3 import access, blobs, conditions, integrity, store
 from cloudlet.services.s3.common import S3Operations, owner_of, refuse_body, timestamp
 from cloudlet.services.s3.errors import (
     AccessDenied,
@@ -25,7 +25,13 @@ from cloudlet.services.s3.errors import (
     NoSuchBucket,
     NoSuchUpload,
 )
-from cloudlet.services.s3.metadata import canned_acl, object_headers, parse_tagging, storage_class
+from cloudlet.services.s3.metadata import (
+    canned_acl,
+    encryption_of,
+    object_headers,
+    parse_tagging,
+    storage_class,
+)
 from cloudlet.services.s3.naming import check_key
 from cloudlet.services.s3.objects import parse_copy_source, source_context
 
@@ -100,6 +106,7 @@ class MultipartOperations(S3Operations):
         )
         with self.env.store.db() as conn:
             self.bucket(conn, ctx, params["Bucket"])
+            access.refuse_public_acl(conn, upload.bucket, upload.acl)
             store.insert_upload(conn, upload)
         output = {"Bucket": upload.bucket, "Key": upload.key, "UploadId": upload.upload_id}
         if algorithm:
@@ -230,6 +237,7 @@ class MultipartOperations(S3Operations):
             "ETag": obj.etag,
             "Location": f"/{upload.bucket}/{upload.key}",
             "VersionId": self.shown_version(bucket, obj.version_id),
+            "ServerSideEncryption": encryption_of(obj.headers),
         }
         if upload.checksum_algorithm and obj.checksum:
             output.update(integrity.checksum_output(obj.checksum))

@@ -9,7 +9,7 @@ from urllib.parse import unquote
 
 from cloudlet.aws.errors import ServiceError
 from cloudlet.edge.types import RequestContext
-from cloudlet.services.s3 import blobs, conditions, integrity, lifecycle, store
+from cloudlet.services.s3 import access, blobs, conditions, integrity, lifecycle, store
 from cloudlet.services.s3.common import S3Operations, refuse_body, timestamp
 from cloudlet.services.s3.errors import (
     AccessDenied,
@@ -25,6 +25,7 @@ from cloudlet.services.s3.errors import (
 )
 from cloudlet.services.s3.metadata import (
     canned_acl,
+    encryption_of,
     object_headers,
     output_headers,
     parse_tagging,
@@ -78,6 +79,7 @@ class ObjectOperations(S3Operations):
             "ETag": obj.etag,
             "VersionId": self.shown_version(bucket, obj.version_id),
             "Expiration": lifecycle.expiration_of(bucket.lifecycle, obj),
+            "ServerSideEncryption": encryption_of(obj.headers),
             **integrity.checksum_output(obj.checksum),
         }
 
@@ -87,6 +89,7 @@ class ObjectOperations(S3Operations):
         check_key(params["Key"])
         with self.env.store.read() as conn:
             self.bucket(conn, ctx, params["Bucket"])
+            access.refuse_public_acl(conn, params["Bucket"], canned_acl(params.get("ACL")))
         expected = integrity.expected_body(params, ctx.request.headers)
         if expected.md5_b64 is not None:
             blobs.decode_md5(expected.md5_b64)
@@ -118,6 +121,7 @@ class ObjectOperations(S3Operations):
         try:
             with self.env.store.db() as conn:
                 bucket = self.bucket(conn, ctx, obj.bucket)
+                access.refuse_public_acl(conn, obj.bucket, obj.acl)
                 bucket = dataclasses.replace(
                     bucket, lifecycle=store.get_config(conn, obj.bucket, "lifecycle")
                 )
@@ -190,6 +194,7 @@ class ObjectOperations(S3Operations):
         return {
             "CopyObjectResult": result,
             "VersionId": self.shown_version(bucket, obj.version_id),
+            "ServerSideEncryption": encryption_of(obj.headers),
             "CopySourceVersionId": src_version
             or (source.version_id if source.version_id != "null" else None),
         }
