@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from botocore.config import Config
 
@@ -415,3 +417,29 @@ def test_item_count_and_size_follow_every_write(ddb, make_table):
     ddb.delete_item(TableName=name, Key={"pk": {"S": "a"}})
     ddb.delete_item(TableName=name, Key={"pk": {"S": "c"}})
     assert usage() == (0, 0, 0, 0)
+
+
+def test_ttl_keeps_its_attribute_until_disabled_with_it(ddb, make_table, error_of):
+    name = make_table()
+    ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
+    for enabled in (True, False):
+        error = error_of(
+            ddb.update_time_to_live, TableName=name, TimeToLiveSpecification={"Enabled": enabled, "AttributeName": "other"}
+        )
+        assert error["Message"] == "TimeToLive is active on a different AttributeName: current AttributeName is exp"
+    ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": False, "AttributeName": "exp"})
+    assert ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"] == {"TimeToLiveStatus": "DISABLED"}
+
+
+def test_ttl_ignores_expiry_times_more_than_five_years_old(ddb, make_table, server):
+    name = make_table()
+    ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
+    now = int(server.advance_clock(0))
+    ddb.put_item(TableName=name, Item={"pk": {"S": "ancient"}, "exp": {"N": str(now - 6 * 365 * 86400)}})
+    ddb.put_item(TableName=name, Item={"pk": {"S": "recent"}, "exp": {"N": str(now - 100)}})
+    server.advance_clock(10)
+    deadline = time.monotonic() + 5
+    while "Item" in ddb.get_item(TableName=name, Key={"pk": {"S": "recent"}}):
+        assert time.monotonic() < deadline, "the expired item was never deleted"
+        time.sleep(0.05)
+    assert "Item" in ddb.get_item(TableName=name, Key={"pk": {"S": "ancient"}})

@@ -551,6 +551,11 @@ def _update_stream(conn: sqlite3.Connection, table: Table, spec: dict[str, Any],
 def update_ttl(conn: sqlite3.Connection, table: Table, spec: dict[str, Any]) -> Table:
     current = table.meta.get("TimeToLive") or {}
     enabled = current.get("TimeToLiveStatus") == "ENABLED"
+    if enabled and spec["AttributeName"] != current.get("AttributeName"):
+        raise ValidationException(
+            "TimeToLive is active on a different AttributeName: current AttributeName is"
+            f" {current.get('AttributeName')}"
+        )
     if spec["Enabled"] and enabled:
         raise ValidationException("TimeToLive is already enabled")
     if not spec["Enabled"] and not enabled:

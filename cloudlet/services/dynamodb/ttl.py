@@ -21,6 +21,7 @@ log = logging.getLogger("cloudlet.dynamodb.ttl")
 SWEEP_INTERVAL = 1.0  # clock seconds: an advance() wakes the sweeper at once
 BATCH = 100
 TRIM_INTERVAL = 600.0
+IGNORED_AFTER = 5 * 365 * 86400.0
 
 
 def sweep(db: Store, now: float) -> int:
@@ -41,7 +42,8 @@ def sweep(db: Store, now: float) -> int:
             if item is None or table.ttl_attribute is None:
                 continue
             when = writes.expiry(item, table.ttl_attribute)
-            if when is not None and when <= now:
+            # AWS ignores an expiry more than five years in the past.
+            if when is not None and now - IGNORED_AFTER <= when <= now:
                 writes.commit(conn, table, key, item, None, now, identity=writes.TTL_PRINCIPAL)
                 deleted += 1
     return deleted
