@@ -72,6 +72,8 @@ def test_conditions(text, values, expected):
         ("n < :v" + " OR n < :v" * 150, "The expression contains too many operators; operator count: 301"),
         ("NOT " * 400 + "n = :v", "The expression contains too many operators; operator count: 301"),
         ("(" * 1000 + "n = :v" + ")" * 1000, "The expression is nested too deeply"),
+        (".".join(["n"] * 33) + " = :v", "The document path has too many nesting levels; nesting levels: 33"),
+        ("n" + "[0]" * 32 + " = :v", "The document path has too many nesting levels; nesting levels: 33"),
         ("n < " + "size(" * 600 + "n" + ")" * 600, "The expression is nested too deeply"),
     ],
 )
@@ -87,6 +89,7 @@ def test_deep_but_plain_conditions_parse():
     text = "n < :v" + " OR (n < :v" * 149 + ")" * 149
     assert matches(condition(text, {":v": {"N": "9"}}), ITEM)
     assert matches(condition("((n = :v) AND (n = :v))", {":v": {"N": "5"}}), ITEM)
+    assert not matches(condition(".".join(["n"] * 32) + " = :v", {":v": {"N": "5"}}), ITEM)
 
 
 def test_unused_placeholders_are_reported():

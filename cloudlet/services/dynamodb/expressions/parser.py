@@ -31,6 +31,7 @@ from cloudlet.services.dynamodb.expressions.tokens import Token, syntax_error, t
 COMPARATORS = frozenset({"=", "<>", "<", "<=", ">", ">="})
 MAX_OPERATORS = 300
 MAX_NESTING = 160
+MAX_PATH_DEPTH = 32
 CONDITION_FUNCTIONS = {
     "attribute_exists": 1,
     "attribute_not_exists": 1,
@@ -358,6 +359,10 @@ class Parser:
                 elements.append(int(self.advance().text))
                 self.expect_op("]")
             else:
+                if len(elements) > MAX_PATH_DEPTH:
+                    raise self.fail(
+                        f"The document path has too many nesting levels; nesting levels: {len(elements)}"
+                    )
                 return ast.Path(tuple(elements))
 
     def path_name(self) -> str:
