@@ -433,7 +433,7 @@ def _verify_signature(request: Request, headers: _HeaderView, signed: _Signed, k
         "SignatureProvided": signed.signature,
         "StringToSignBytes": to_sign.encode().hex(" "),
         "CanonicalRequest": creq,
-        "CanonicalRequestBytes": creq.encode().hex(" "),
+        "CanonicalRequestBytes": canonical.as_sent(creq).hex(" "),
     })
 
 

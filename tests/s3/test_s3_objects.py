@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from datetime import UTC, datetime, timedelta
 
@@ -222,6 +223,24 @@ def test_acl_basics(s3, bucket):
     assert {g["Permission"] for g in grants} == {"FULL_CONTROL", "READ"}
     s3.put_object_acl(Bucket=bucket, Key="o", ACL="private")
     assert [g["Permission"] for g in s3.get_object_acl(Bucket=bucket, Key="o")["Grants"]] == ["FULL_CONTROL"]
+
+
+def test_non_ascii_metadata_is_signed_as_sent_and_returned_rfc2047_encoded(s3, bucket):
+    """botocore refuses non-ASCII metadata, but a client that adds the header itself sends it
+    as UTF-8 and signs those bytes; S3 keeps the text and answers it RFC 2047-encoded."""
+    def raw_header(request, **_):
+        request.headers["x-amz-meta-greeting"] = "Hello World\u00e9"
+
+    s3.meta.events.register("before-sign.s3.PutObject", raw_header, unique_id="raw-meta")
+    try:
+        s3.put_object(Bucket=bucket, Key="unicode-meta", Body=b"x")
+    finally:
+        s3.meta.events.unregister("before-sign.s3.PutObject", unique_id="raw-meta")
+    encoded = s3.head_object(Bucket=bucket, Key="unicode-meta")["Metadata"]["greeting"]
+    assert encoded == "=?UTF-8?B?" + base64.b64encode("Hello World\u00e9".encode()).decode() + "?="
+    # Sent RFC 2047-encoded, a value is stored as the text it encodes: plain ASCII comes back plain.
+    s3.put_object(Bucket=bucket, Key="encoded-meta", Body=b"x", Metadata={"word": "=?utf-8?q?plain_text?="})
+    assert s3.head_object(Bucket=bucket, Key="encoded-meta")["Metadata"] == {"word": "plain text"}
 
 
 def test_bad_input(s3, bucket):

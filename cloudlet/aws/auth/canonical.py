@@ -46,8 +46,18 @@ def sign(key: bytes, string_to_sign: str) -> str:
 
 
 def string_to_sign(amz_date: str, scope: str, canonical_request: str) -> str:
-    digest = hashlib.sha256(canonical_request.encode()).hexdigest()
+    digest = hashlib.sha256(as_sent(canonical_request)).hexdigest()
     return f"{ALGORITHM}\n{amz_date}\n{scope}\n{digest}"
+
+
+def as_sent(canonical_request: str) -> bytes:
+    """The canonical request's bytes. Header values arrive as bytes, kept as Latin-1 text, and
+    are signed as sent: a client that sends UTF-8 (botocore does, for a non-ASCII x-amz-meta-*
+    value) signed those UTF-8 bytes. Everything else in it is ASCII by construction."""
+    try:
+        return canonical_request.encode("latin-1")
+    except UnicodeEncodeError:
+        return canonical_request.encode()
 
 
 def canonical_request(

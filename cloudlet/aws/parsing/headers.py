@@ -21,6 +21,18 @@ def header_index(headers: Headers) -> dict[str, list[str]]:
     return index
 
 
+def header_text(value: str) -> str:
+    """A header value as the client meant it. Values arrive as bytes, kept as Latin-1 text;
+    clients send non-ASCII text as UTF-8 (botocore, for x-amz-meta-* values), so bytes that
+    are valid UTF-8 are read as such, and anything else stays Latin-1."""
+    if value.isascii():
+        return value
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return value
+
+
 def header_value(text: str, shape: Shape) -> Any:
     kind = shape.type_name
     if kind == "list":

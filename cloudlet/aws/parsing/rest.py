@@ -15,7 +15,7 @@ from cloudlet.aws.errors import ServiceError
 from cloudlet.aws.model import OperationModel, ServiceModel, Shape
 from cloudlet.aws.parsing import errors
 from cloudlet.aws.parsing.base import InvalidValue, MalformedBody, RequestParser
-from cloudlet.aws.parsing.headers import header_index, header_value
+from cloudlet.aws.parsing.headers import header_index, header_text, header_value
 from cloudlet.aws.parsing.jsonbody import JsonValues, load_json_object, member_table
 from cloudlet.aws.parsing.scalars import from_text
 from cloudlet.aws.parsing.uri import Route, Router
@@ -144,12 +144,12 @@ class RestParser(RequestParser):
             values = headers.get(wire)
             if values:
                 try:
-                    params[name] = header_value(",".join(values), member)
+                    params[name] = header_value(header_text(",".join(values)), member)
                 except InvalidValue as exc:
                     exc.path.insert(0, wire)
                     raise
         for name, _member, prefix in plan.header_maps:
-            found = {k[len(prefix):]: ",".join(v) for k, v in headers.items() if k.startswith(prefix)}
+            found = {k[len(prefix):]: header_text(",".join(v)) for k, v in headers.items() if k.startswith(prefix)}
             if found:
                 params[name] = found
 

@@ -6,6 +6,8 @@ into GetObject/HeadObject output unchanged.
 
 from __future__ import annotations
 
+import email.errors
+import email.header
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -86,7 +88,7 @@ def object_headers(params: dict[str, Any]) -> dict[str, Any]:
     expires = params.get("Expires")
     if isinstance(expires, datetime):
         headers["Expires"] = expires.timestamp()
-    metadata = {k.lower(): v for k, v in (params.get("Metadata") or {}).items()}
+    metadata = {k.lower(): _mail_decoded(v) for k, v in (params.get("Metadata") or {}).items()}
     if sum(len(k) + len(v) for k, v in metadata.items()) > MAX_METADATA_BYTES:
         raise MetadataTooLarge(
             Size=str(sum(len(k) + len(v) for k, v in metadata.items())),
@@ -95,6 +97,17 @@ def object_headers(params: dict[str, Any]) -> dict[str, Any]:
     if metadata:
         headers["Metadata"] = metadata
     return headers
+
+
+def _mail_decoded(value: str) -> str:
+    """S3 stores user metadata sent RFC 2047-encoded (=?UTF-8?B?...?=) as the text it encodes
+    (and encodes non-ASCII text that way again when it answers)."""
+    if "=?" not in value:
+        return value
+    try:
+        return str(email.header.make_header(email.header.decode_header(value)))
+    except (ValueError, LookupError, UnicodeError, email.errors.HeaderParseError):
+        return value
 
 
 def _without_aws_chunked(encoding: str | None) -> str | None:
