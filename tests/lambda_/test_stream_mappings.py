@@ -66,8 +66,8 @@ def put(ddb, name: str, *keys: str) -> None:
 
 def test_trim_horizon_batches_in_order_with_the_lambda_event_shape(lam, ddb, sqs, drain):
     sink, _ = queue(sqs, "s1")
-    stream = table(ddb, "t1")
-    put(ddb, "t1", "a", "b", "c")
+    stream = table(ddb, "tbl1")
+    put(ddb, "tbl1", "a", "b", "c")
     fn = reporter(lam, "r1", sink)
     created = lam.create_event_source_mapping(EventSourceArn=stream, FunctionName=fn, StartingPosition="TRIM_HORIZON",
                                               BatchSize=2)
@@ -79,23 +79,23 @@ def test_trim_horizon_batches_in_order_with_the_lambda_event_shape(lam, ddb, sqs
     assert first["eventSource"] == "aws:dynamodb" and first["eventSourceARN"] == stream
     assert first["eventName"] == "INSERT" and isinstance(first["dynamodb"]["ApproximateCreationDateTime"], float)
     assert first["dynamodb"]["NewImage"]["data"] == {"B": "AAE="}
-    put(ddb, "t1", "d")  # a write after the backlog reaches the function at once
+    put(ddb, "tbl1", "d")  # a write after the backlog reaches the function at once
     assert [b["keys"] for b in drain(sqs, sink, 1)] == [["d"]]
-    ddb.delete_item(TableName="t1", Key={"pk": {"S": "d"}})
+    ddb.delete_item(TableName="tbl1", Key={"pk": {"S": "d"}})
     assert drain(sqs, sink, 1)[0]["names"] == ["REMOVE"]
     assert lam.get_event_source_mapping(UUID=created["UUID"])["LastProcessingResult"] == "OK"
 
 
 def test_latest_skips_earlier_records_and_filters_apply(lam, ddb, sqs, drain, wait_state):
     sink, _ = queue(sqs, "s2")
-    stream = table(ddb, "t2")
-    put(ddb, "t2", "old")
+    stream = table(ddb, "tbl2")
+    put(ddb, "tbl2", "old")
     fn = reporter(lam, "r2", sink)
     pattern = {"eventName": ["INSERT"], "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "keep"}]}}}}
     uuid = lam.create_event_source_mapping(EventSourceArn=stream, FunctionName=fn, StartingPosition="LATEST",
                                            FilterCriteria={"Filters": [{"Pattern": json.dumps(pattern)}]})["UUID"]
     wait_state(lam, uuid, "Enabled")
-    put(ddb, "t2", "drop-me", "keep-1")
+    put(ddb, "tbl2", "drop-me", "keep-1")
     assert [b["keys"] for b in drain(sqs, sink, 1)] == [["keep-1"]]
     assert not drain(sqs, sink, 1, timeout=0.5)
 
@@ -103,9 +103,9 @@ def test_latest_skips_earlier_records_and_filters_apply(lam, ddb, sqs, drain, wa
 def test_retries_bisect_and_on_failure_destination(lam, ddb, sqs, drain):
     sink, _ = queue(sqs, "s3")
     failures, failures_arn = queue(sqs, "s3-failures")
-    stream = table(ddb, "t3")
+    stream = table(ddb, "tbl3")
     fn = reporter(lam, "r3", sink)
-    put(ddb, "t3", "ok-1", "bad-2", "ok-3", "ok-4")
+    put(ddb, "tbl3", "ok-1", "bad-2", "ok-3", "ok-4")
     lam.create_event_source_mapping(
         EventSourceArn=stream, FunctionName=fn, StartingPosition="TRIM_HORIZON", BatchSize=4,
         MaximumRetryAttempts=1, BisectBatchOnFunctionError=True,
@@ -125,13 +125,13 @@ def test_retries_bisect_and_on_failure_destination(lam, ddb, sqs, drain):
 
 def test_partial_batch_response_retries_from_the_failed_record(lam, ddb, sqs, drain):
     sink, _ = queue(sqs, "s4")
-    stream = table(ddb, "t4")
+    stream = table(ddb, "tbl4")
     fn = reporter(lam, "r4", sink, PARTIAL="1")
-    put(ddb, "t4", "ok-1", "bad-2", "ok-3")
+    put(ddb, "tbl4", "ok-1", "bad-2", "ok-3")
     lam.create_event_source_mapping(EventSourceArn=stream, FunctionName=fn, StartingPosition="TRIM_HORIZON",
                                     BatchSize=3, MaximumRetryAttempts=0,
                                     FunctionResponseTypes=["ReportBatchItemFailures"])
-    put(ddb, "t4", "ok-5")
+    put(ddb, "tbl4", "ok-5")
     seen = [b["keys"] for b in drain(sqs, sink, 2)]
     assert seen == [["ok-1", "bad-2", "ok-3"], ["ok-5"]]  # no retries allowed: bad-2 onwards given up
 
@@ -139,9 +139,9 @@ def test_partial_batch_response_retries_from_the_failed_record(lam, ddb, sqs, dr
 def test_record_age_limit_sends_old_records_to_the_destination(lam, ddb, sqs, server, drain):
     sink, _ = queue(sqs, "s5")
     failures, failures_arn = queue(sqs, "s5-failures")
-    stream = table(ddb, "t5")
+    stream = table(ddb, "tbl5")
     fn = reporter(lam, "r5", sink)
-    put(ddb, "t5", "bad-1")
+    put(ddb, "tbl5", "bad-1")
     uuid = lam.create_event_source_mapping(
         EventSourceArn=stream, FunctionName=fn, StartingPosition="TRIM_HORIZON", MaximumRecordAgeInSeconds=60,
         DestinationConfig={"OnFailure": {"Destination": failures_arn}})["UUID"]
@@ -149,7 +149,7 @@ def test_record_age_limit_sends_old_records_to_the_destination(lam, ddb, sqs, se
     server.advance_clock(120)
     [record] = drain(sqs, failures, 1)
     assert record["requestContext"]["condition"] == "RecordAgeExceeded"
-    put(ddb, "t5", "ok-2")  # the shard moves on
+    put(ddb, "tbl5", "ok-2")  # the shard moves on
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         batches = drain(sqs, sink, 1, timeout=1)
@@ -161,7 +161,7 @@ def test_record_age_limit_sends_old_records_to_the_destination(lam, ddb, sqs, se
 
 
 def test_bad_stream_mapping_requests(lam, ddb, sqs):
-    stream = table(ddb, "t6")
+    stream = table(ddb, "tbl6")
     fn = reporter(lam, "r6", queue(sqs, "s6")[0])
     for params in ({}, {"StartingPosition": "AT_TIMESTAMP"}, {"StartingPosition": "LATEST", "BatchSize": 20000},
                    {"StartingPosition": "LATEST", "MaximumRecordAgeInSeconds": 10}):
@@ -179,17 +179,17 @@ def test_mappings_resume_after_a_restart(tmp_path_factory, drain):
     try:
         lam, ddb, sqs = (make_client(server.endpoint, name) for name in ("lambda", "dynamodb", "sqs"))
         sink, _ = queue(sqs, "sink")
-        stream = table(ddb, "t")
+        stream = table(ddb, "tbl")
         fn = reporter(lam, "r", sink)
         uuid = lam.create_event_source_mapping(EventSourceArn=stream, FunctionName=fn,
                                                StartingPosition="TRIM_HORIZON")["UUID"]
-        put(ddb, "t", "before")
+        put(ddb, "tbl", "before")
         assert drain(sqs, sink, 1)[0]["keys"] == ["before"]
         server.stop()
         server = start_server(data_dir, port=int(server.endpoint.rsplit(":", 1)[1]))
         lam, ddb, sqs = (make_client(server.endpoint, name) for name in ("lambda", "dynamodb", "sqs"))
         assert lam.get_event_source_mapping(UUID=uuid)["State"] == "Enabled"
-        put(ddb, "t", "after")
+        put(ddb, "tbl", "after")
         assert [b["keys"] for b in drain(sqs, sink, 1)] == [["after"]]  # resumed after the checkpoint
     finally:
         server.stop()
