@@ -46,7 +46,7 @@ WARMUP = 30
 THREADS = 8
 MiB = 1024 * 1024
 LIST_KEYS = 100_000
-FILL_BUDGET = 120.0
+FILL_BUDGET = 420.0  # 8 boto3 threads put about 350 empty objects a second on a 2-core machine
 
 ROWS = (
     Row("S3 PutObject 1 KiB, median", "s3_small", "put_median_ms", "ms"),
