@@ -44,7 +44,7 @@ import time
 import weakref
 from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import Any, BinaryIO
 
 from cloudlet.core import clock, outbox
 from cloudlet.core.migrations import BOOTSTRAP, Migration, migrate, migrated_namespaces
@@ -421,7 +421,7 @@ def atomic_write(path: str, chunks: Iterable[bytes], *, fsync: bool = False) -> 
     temp = _temp_name(path)
     size = 0
     try:
-        with open(temp, "wb") as fh:
+        with _create(temp) as fh:
             for chunk in chunks:
                 fh.write(chunk)
                 size += len(chunk)
@@ -446,7 +446,7 @@ async def atomic_write_async(path: str, chunks: AsyncIterable[bytes], *, fsync: 
     temp = _temp_name(path)
     size = 0
     try:
-        with open(temp, "wb") as fh:
+        with _create(temp) as fh:
             async for chunk in chunks:
                 fh.write(chunk)
                 size += len(chunk)
@@ -463,10 +463,18 @@ async def atomic_write_async(path: str, chunks: AsyncIterable[bytes], *, fsync: 
 
 
 def _temp_name(path: str) -> str:
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
     # Same directory, so the rename stays on one file system and is atomic.
-    return os.path.join(directory, f".tmp-{secrets.token_hex(8)}")
+    return os.path.join(os.path.dirname(os.path.abspath(path)), f".tmp-{secrets.token_hex(8)}")
+
+
+def _create(temp: str) -> BinaryIO:
+    """Opens a new temporary file, making its directory on first use only: checking for it
+    before every write costs two system calls a write, and it is almost always there."""
+    try:
+        return open(temp, "xb")
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(temp), exist_ok=True)
+        return open(temp, "xb")
 
 
 def _unlink_quietly(path: str) -> None:
