@@ -105,9 +105,7 @@ class Nudges:
         for _ in range(_MAX_READS):
             try:
                 data, sender = self._socket.recvfrom(1024)
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError:
+            except OSError:  # nothing more to read (BlockingIOError), or the socket is closing
                 return
             if data == _HELLO:
                 if sender:
